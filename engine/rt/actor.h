@@ -1,0 +1,130 @@
+/*
+ * actor.h -- actors: a behaviour, some state, a bounded mailbox, an id.
+ *
+ * An actor is spawned with a behaviour (on_start, handle, on_stop) and a
+ * pointer to its state.  Messages are copied into its mailbox; when the
+ * mailbox turns non-empty the actor is queued on the engine's run queue, and
+ * its turn handles at most `batch` messages before it goes to the back of the
+ * queue, so one busy actor cannot starve the others.
+ *
+ * A handler returns 0 when it is done with the message, a negative error to
+ * crash the actor (it is stopped with that error as its exit reason), or
+ * SL_WAIT to say it is not done yet: the actor is *suspended*, gets no further
+ * messages, and carries on when someone calls sl_actor_resume() -- this is how
+ * a Lua handler that waits on an ask or a sleep keeps its messages in order.
+ *
+ * Stopping runs on_stop exactly once (for every actor whose on_start
+ * succeeded), drops and frees what is left in the mailbox, fails the asks
+ * among those messages with SL_ESTOPPED, fails senders waiting for room, and
+ * releases the slot, so the old id answers SL_ESTOPPED from then on.  An actor
+ * stopped from inside its own handler finishes that handler first.
+ */
+#ifndef SL_ACTOR_H
+#define SL_ACTOR_H
+
+#include "engine.h"
+
+typedef struct sl_behaviour {
+  const char *name;
+  /* Runs inside sl_actor_spawn, before it returns.  A negative return fails
+   * the spawn: the actor never existed and on_stop does not run. */
+  int (*on_start)(sl_actor *self, void *arg);
+  /* 0: done; SL_WAIT: suspended until sl_actor_resume; < 0: crash. */
+  int (*handle)(sl_actor *self, sl_msg *msg);
+  /* Runs exactly once, when the actor stops, with the exit reason. */
+  void (*on_stop)(sl_actor *self, int reason);
+} sl_behaviour;
+
+/* Exit reasons.  A crash uses the negative error its handler returned. */
+enum {
+  SL_EXIT_NORMAL = 0,   /* sl_actor_stop with no special reason */
+  SL_EXIT_SHUTDOWN = 1, /* engine shutdown */
+  SL_EXIT_KILLED = 2,   /* stopped at a shutdown deadline while suspended */
+};
+
+typedef struct sl_spawn_opts {
+  uint32_t mailbox; /* bound; 0: the engine's default */
+  sl_id parent;
+  void *arg; /* handed to on_start */
+} sl_spawn_opts;
+
+/* Flags (internal). */
+enum {
+  SL_AF_QUEUED = 1u << 0,    /* has an entry on the run queue */
+  SL_AF_IN_TURN = 1u << 1,   /* inside on_start or a handler */
+  SL_AF_SUSPENDED = 1u << 2, /* a handler returned SL_WAIT */
+  SL_AF_STOP_REQ = 1u << 3,  /* stop when the handler in progress ends */
+  SL_AF_DYING = 1u << 4,     /* finalising: sends fail */
+  SL_AF_NO_ON_STOP = 1u << 5 /* on_start failed */
+};
+
+typedef struct sl_waiter sl_waiter;
+
+struct sl_actor {
+  sl_slot slot;
+  uint32_t flags;
+  int exit_reason;
+  sl_engine *engine;
+  const sl_behaviour *beh;
+  void *state;
+  sl_mailbox mbox;
+  sl_actor *prev, *next; /* spawn order */
+  sl_id parent;
+  sl_waiter *waiters, *waiters_tail; /* senders waiting for room */
+};
+
+/* Called when a waiting send ends: status 0 (the message is in the mailbox)
+ * or SL_ESTOPPED / SL_ENOMEM (it was dropped and freed). */
+typedef void (*sl_send_cb)(sl_engine *e, void *ud, int status);
+
+/* Spawns an actor.  `state` is the behaviour's, never touched here.  On
+ * success returns 0 with the id in *out (on_start has run); returns
+ * SL_ECLOSED after shutdown began, SL_EINVAL without a handle function,
+ * SL_ENOMEM, or on_start's error. */
+int sl_actor_spawn(sl_engine *e, const sl_behaviour *b, void *state,
+                   const sl_spawn_opts *opts, sl_id *out);
+
+/* Copies *msg into `to`'s mailbox if there is room.  Returns 0, SL_EFULL or
+ * SL_ESTOPPED.  Ownership of the payload always passes: on failure it is
+ * freed (and an ask riding on it fails). */
+int sl_actor_try_send(sl_engine *e, sl_id to, const sl_msg *msg);
+
+/* Like try_send, but a full mailbox makes the sender wait instead of fail:
+ * returns 0 when the message went in at once (cb is not called), SL_WAIT
+ * when it waits (cb, which may be NULL, is called once later), or
+ * SL_ESTOPPED / SL_ENOMEM (the message is freed; cb is not called). */
+int sl_actor_send(sl_engine *e, sl_id to, const sl_msg *msg, sl_send_cb cb,
+                  void *ud);
+
+/* Stops an actor with `reason`; from inside its own handler (or on_start) the
+ * stop happens when that returns.  A suspended actor is stopped at once: its
+ * on_stop must abandon the work it was waiting on.  Returns 0, or
+ * SL_ESTOPPED when the id is stale. */
+int sl_actor_stop(sl_engine *e, sl_id id, int reason);
+
+/* Ends a suspension (see SL_WAIT): the actor takes its next message, or stops
+ * if a stop was requested meanwhile.  Returns 0 or SL_ESTOPPED. */
+int sl_actor_resume(sl_engine *e, sl_id id);
+
+/* The live actor `id` names, or NULL. */
+static inline sl_actor *sl_actor_get(sl_engine *e, sl_id id) {
+  sl_actor *a = sl_slab_get(&e->actors, id);
+  return (a != NULL && !(a->flags & SL_AF_DYING)) ? a : NULL;
+}
+static inline int sl_actor_alive(sl_engine *e, sl_id id) {
+  return sl_actor_get(e, id) != NULL;
+}
+static inline sl_id sl_actor_id(const sl_actor *a) { return sl_slab_id(a); }
+static inline void *sl_actor_state(const sl_actor *a) { return a->state; }
+static inline sl_engine *sl_actor_engine(const sl_actor *a) {
+  return a->engine;
+}
+static inline uint32_t sl_actor_count(const sl_engine *e) {
+  return e->actors.live;
+}
+
+/* Internal: ends a message's life on a failure path -- fails its ask token
+ * with `err` and frees its payload. */
+void sl__msg_dispose(sl_engine *e, sl_msg *m, int err);
+
+#endif

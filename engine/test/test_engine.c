@@ -1,0 +1,222 @@
+/* Tests for the engine: clocks, run queue, run_for, posting (engine.c,
+ * xpost.c). */
+#include "rt/actor.h"
+#include "t.h"
+
+typedef struct trace {
+  int v[64];
+  int n;
+  sl_engine *e;
+} trace;
+
+static void push_trace(sl_engine *e, void *ud, uintptr_t arg) {
+  trace *t = ud;
+  t->v[t->n++] = (int)arg;
+  if (arg == 1) /* work queued while draining runs after what was queued */
+    sl_engine_defer(e, push_trace, t, 9);
+}
+
+TEST(deferred_work_runs_fifo) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  trace t = {{0}, 0, &e};
+  for (int i = 1; i <= 5; i++)
+    sl_engine_defer(&e, push_trace, &t, (uintptr_t)i);
+  sl_engine_run_for(&e, 0);
+  REQUIRE(t.n == 6);
+  int want[] = {1, 2, 3, 4, 5, 9};
+  for (int i = 0; i < 6; i++)
+    CHECK_INT(t.v[i], want[i]);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+typedef struct seq {
+  uintptr_t next;
+  int out_of_order;
+} seq;
+
+static void check_seq(sl_engine *e, void *ud, uintptr_t arg) {
+  seq *s = ud;
+  if (arg != s->next)
+    s->out_of_order++;
+  s->next++;
+}
+
+TEST(run_queue_grows_and_keeps_fifo) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  seq s = {0, 0};
+  /* Interleave pushes and partial drains so the ring wraps before it grows. */
+  uintptr_t pushed = 0;
+  for (int round = 0; round < 50; round++) {
+    for (int i = 0; i < 300; i++)
+      CHECK_INT(sl_engine_defer(&e, check_seq, &s, pushed++), 0);
+    sl__engine_drain(&e, 200);
+  }
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(s.next, pushed);
+  CHECK_INT(s.out_of_order, 0);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+static int reenter_rc;
+static int reenter_handle(sl_actor *self, sl_msg *m) {
+  reenter_rc = sl_engine_run_for(sl_actor_engine(self), 1000);
+  return 0;
+}
+
+TEST(run_for_inside_a_handler_is_refused) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_behaviour b = {"re", NULL, reenter_handle, NULL};
+  sl_id id;
+  sl_actor_spawn(&e, &b, NULL, NULL, &id);
+  sl_msg m;
+  memset(&m, 0, sizeof(m));
+  sl_actor_try_send(&e, id, &m);
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(reenter_rc, SL_EBUSY);
+  CHECK_INT(sl_engine_run_for(&e, -1), SL_EINVAL);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+static void stop_engine(sl_timer *t) { sl_engine_stop(t->engine); }
+
+TEST(stop_returns_early_and_keeps_the_time) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_timer t;
+  sl_timer_init(&e, &t);
+  sl_timer_start(&t, stop_engine, 2500000, 0);
+  sl_engine_run_for(&e, 10000000);
+  CHECK_INT(sl_engine_now(&e), 2500000);
+  sl_engine_run_for(&e, 1000000);
+  CHECK_INT(sl_engine_now(&e), 3500000);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(real_clock_run_for_takes_real_time) {
+  sl_engine e;
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  uint64_t t0 = uv_hrtime();
+  sl_engine_run_for(&e, 30000);
+  uint64_t took = uv_hrtime() - t0;
+  CHECK(took >= 29000000u);
+  CHECK(took < 500000000u);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(virtual_clock_never_sleeps) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  uint64_t t0 = uv_hrtime();
+  sl_engine_run_for(&e, 3600LL * 1000000); /* an hour */
+  CHECK(uv_hrtime() - t0 < 100000000u);
+  CHECK_INT(sl_engine_now(&e), 3600LL * 1000000);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(same_seed_same_numbers) {
+  sl_engine a, b, c;
+  sl_engine_opts o1 = {SL_CLOCK_VIRTUAL, 7, 0, 0}, o2 = {SL_CLOCK_VIRTUAL, 8, 0,
+                                                         0};
+  sl_engine_init(&a, &o1);
+  sl_engine_init(&b, &o1);
+  sl_engine_init(&c, &o2);
+  int same = 1, differs = 0;
+  for (int i = 0; i < 100; i++) {
+    uint64_t x = sl_rng_next(sl_engine_rng(&a));
+    if (x != sl_rng_next(sl_engine_rng(&b)))
+      same = 0;
+    if (x != sl_rng_next(sl_engine_rng(&c)))
+      differs = 1;
+  }
+  CHECK(same);
+  CHECK(differs);
+  double d = sl_rng_double(sl_engine_rng(&a));
+  CHECK(d >= 0.0 && d < 1.0);
+  CHECK(sl_rng_below(sl_engine_rng(&a), 10) < 10);
+  sl_engine_close(&a);
+  sl_engine_close(&b);
+  sl_engine_close(&c);
+}
+
+/* Cross-thread posting: producers on threads, a counting actor. */
+typedef struct counter {
+  int64_t sum;
+  int64_t count;
+  int64_t last_from[4];
+  int order_ok;
+} counter;
+
+static int count_handle(sl_actor *self, sl_msg *m) {
+  counter *c = sl_actor_state(self);
+  int p = (int)m->b.i;
+  if (m->a.i != c->last_from[p] + 1)
+    c->order_ok = 0;
+  c->last_from[p] = m->a.i;
+  c->sum += m->a.i;
+  c->count++;
+  return 0;
+}
+
+typedef struct producer {
+  sl_engine *e;
+  sl_id to;
+  int index;
+  int n;
+} producer;
+
+static void produce(void *arg) {
+  producer *p = arg;
+  for (int i = 1; i <= p->n; i++) {
+    sl_msg m;
+    memset(&m, 0, sizeof(m));
+    m.a.i = i;
+    m.b.i = p->index;
+    sl_engine_post(p->e, p->to, &m);
+  }
+}
+
+static void run_posting(sl_clock_kind clock) {
+  sl_engine e;
+  sl_engine_opts o = {clock, 1, 0, 8}; /* small mailbox: posts must wait */
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  counter c = {0, 0, {0, 0, 0, 0}, 1};
+  sl_behaviour b = {"count", NULL, count_handle, NULL};
+  sl_id id;
+  sl_actor_spawn(&e, &b, &c, NULL, &id);
+  enum { P = 4, N = 20000 };
+  producer ps[P];
+  uv_thread_t th[P];
+  for (int i = 0; i < P; i++) {
+    ps[i] = (producer){&e, id, i, N};
+    uv_thread_create(&th[i], produce, &ps[i]);
+  }
+  for (int i = 0; i < P; i++)
+    uv_thread_join(&th[i]);
+  for (int spins = 0; c.count < P * N && spins < 1000; spins++)
+    sl_engine_run_for(&e, 1000);
+  CHECK_INT(c.count, P * N);
+  CHECK_INT(c.sum, (int64_t)P * N * (N + 1) / 2);
+  CHECK(c.order_ok); /* each producer's messages arrive in its order */
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(post_from_threads_virtual) { run_posting(SL_CLOCK_VIRTUAL); }
+TEST(post_from_threads_real) { run_posting(SL_CLOCK_REAL); }
+
+static void called(sl_engine *e, void *ud, uintptr_t arg) { (*(int *)ud)++; }
+
+TEST(post_call_runs_on_the_engine) {
+  sl_engine e;
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  int n = 0;
+  sl_engine_post_call(&e, called, &n);
+  CHECK_INT(n, 0);
+  sl_engine_run_for(&e, 1000);
+  CHECK_INT(n, 1);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
