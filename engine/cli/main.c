@@ -1,0 +1,115 @@
+/*
+ * main.c -- the starling command line.
+ *
+ * `starling run FILE [ARGS...]` runs a Lua file in a fresh Lua state where
+ * `require "starling"` finds the library compiled into this executable (the
+ * C core and the embedded Lua files of lua/starling), so the binary works from any
+ * directory.  Errors in the script are reported with a traceback and exit
+ * code 1.
+ */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <string.h>
+
+struct starling_lua_src {
+  const char *name, *chunkname, *src;
+  size_t len;
+};
+extern const struct starling_lua_src starling_embedded[];
+int luaopen_starling_core(lua_State *L);
+
+static const char usage[] =
+    "usage: starling COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE [ARGS...]   run a Lua script with the starling library\n"
+    "  help                 show this text\n"
+    "  version              print the version\n";
+
+static int embedded_loader(lua_State *L) {
+  const struct starling_lua_src *m =
+      &starling_embedded[lua_tointeger(L, lua_upvalueindex(1))];
+  if (luaL_loadbuffer(L, m->src, m->len, m->chunkname) != LUA_OK)
+    return lua_error(L);
+  lua_pushstring(L, m->name);
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+/* package.preload gets the C core and every embedded Lua module. */
+static void preload(lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_starling_core);
+  lua_setfield(L, -2, "starling.core");
+  for (int i = 0; starling_embedded[i].name != NULL; i++) {
+    lua_pushinteger(L, i);
+    lua_pushcclosure(L, embedded_loader, 1);
+    lua_setfield(L, -2, starling_embedded[i].name);
+  }
+  lua_pop(L, 1);
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL)
+    msg = lua_pushfstring(L, "(error object is a %s value)",
+                          luaL_typename(L, 1));
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+static int run_file(const char *file, int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (L == NULL) {
+    fprintf(stderr, "starling: cannot create a Lua state\n");
+    return 1;
+  }
+  luaL_openlibs(L);
+  preload(L);
+  lua_createtable(L, argc, 1); /* arg, as the lua interpreter sets it */
+  lua_pushstring(L, file);
+  lua_rawseti(L, -2, 0);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setglobal(L, "arg");
+  int status = 0;
+  lua_pushcfunction(L, traceback);
+  if (luaL_loadfile(L, file) != LUA_OK) {
+    fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
+    status = 1;
+  } else {
+    for (int i = 0; i < argc; i++)
+      lua_pushstring(L, argv[i]);
+    if (lua_pcall(L, argc, 0, 1) != LUA_OK) {
+      fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
+      status = 1;
+    }
+  }
+  lua_close(L);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+      strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+    puts("starling 0.1.0");
+    return 0;
+  }
+  if (strcmp(argv[1], "run") == 0) {
+    if (argc < 3) {
+      fprintf(stderr, "starling run: missing FILE\n%s", usage);
+      return 2;
+    }
+    return run_file(argv[2], argc - 3, argv + 3);
+  }
+  fprintf(stderr, "starling: unknown command '%s'\n%s", argv[1], usage);
+  return 2;
+}

@@ -1,0 +1,145 @@
+/*
+ * lsl.h -- what the Lua binding files share.
+ *
+ * The swarm is a full userdata ("starling.swarm") that embeds its engine, so
+ * the engine never moves and dies with the swarm.  Lua values that C must
+ * keep (handlers, messages in mailboxes, running tasks) are referenced from
+ * the swarm's *store*, a table held as the swarm's user value: a swarm and
+ * everything it holds form one island the collector can free together,
+ * instead of being pinned forever from the registry.  C callbacks reach the
+ * store through a weak map from the engine pointer to the swarm.
+ *
+ * Engine -> Lua: every callback that touches Lua goes through lsl_protect,
+ * a lua_pcall trampoline, so not even a memory error can unwind through the
+ * engine.  S->L is the thread that called into the engine (run_for, send,
+ * ...); callbacks use its stack, and task resumption saves and restores it.
+ */
+#ifndef LSL_H
+#define LSL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "rt/actor.h"
+#include "rt/ask.h"
+
+#define LSL_SWARM "starling.swarm"
+#define LSL_TASK "starling.task"
+#define LSL_TIMER "starling.timer"
+#define LSL_REF "starling.actor"
+#define LSL_SWARMS "starling.swarms" /* registry: weak engine -> swarm */
+
+enum { LSL_MSG_LUA = 0x4c554100 }; /* sl_msg.type of a Lua value message */
+
+typedef struct lsl_task lsl_task;
+
+typedef struct lsl_swarm {
+  sl_engine engine;
+  lua_State *L;      /* the thread that entered the engine (see above) */
+  lua_State *main;   /* the main thread */
+  lsl_task *current; /* the task being resumed, or NULL */
+  int64_t tick_us;
+  int budget;
+  int finalizing; /* __gc: no more Lua calls */
+  int shut;       /* shutdown done */
+  uint64_t handler_errors;
+  uint64_t tasks_started;
+  lsl_task *tasks; /* running tasks, newest first (for shutdown) */
+} lsl_swarm;
+
+/* Task states, in the order of API.md's strings. */
+enum { LSL_RUNNING, LSL_DONE, LSL_FAILED, LSL_CANCELLED };
+
+/* What a task waits on while suspended. */
+enum {
+  LSL_W_NONE,
+  LSL_W_START, /* queued to start */
+  LSL_W_YIELD, /* plain coroutine.yield: continues next turn */
+  LSL_W_SLEEP,
+  LSL_W_TASK,  /* task:wait */
+  LSL_W_ASK,
+  LSL_W_OTHER  /* a waiting primitive of another file (channels, ...) */
+};
+
+typedef void (*lsl_done_fn)(lsl_task *t, void *ud);
+
+struct lsl_task {
+  lsl_swarm *S;
+  lua_State *co;
+  int status;
+  int wait;
+  int ref;  /* store ref to the userdata while pinned */
+  int pins; /* running + engine callbacks that still point here */
+  int cancel_requested;
+  sl_timer timer; /* sleeps and wait timeouts */
+  lsl_task *waiters, *next_waiter; /* tasks in task:wait on this one */
+  lsl_task *waiting_on;
+  lsl_task *prev_live, *next_live; /* S->tasks */
+  lsl_done_fn on_done; /* called once when it ends (actors use it) */
+  void *done_ud;
+  void (*on_cancel)(lsl_task *t); /* undoes a LSL_W_OTHER wait */
+  void *wait_ud;
+};
+
+/* lsl_swarm.c */
+lsl_swarm *lsl_checkswarm(lua_State *L, int idx);
+lsl_swarm *lsl_swarm_enter(lua_State *L, int idx); /* check + S->L = L */
+int lsl_push_store(lsl_swarm *S, lua_State *L);    /* 0 when gone */
+void lsl_push_swarm(lsl_swarm *S, lua_State *L);   /* the userdata or nil */
+int lsl_ref(lsl_swarm *S, lua_State *L);     /* pops a value; returns ref */
+void lsl_unref(lsl_swarm *S, int ref);
+void lsl_pushref(lsl_swarm *S, lua_State *L, int ref);
+int lsl_protect(lsl_swarm *S, lua_CFunction fn, void *ud);
+void lsl_log_error(lsl_swarm *S, const char *what, const char *msg);
+int64_t lsl_check_seconds(lua_State *L, int idx, const char *what);
+double lsl_seconds(int64_t us);
+/* Pushes `nil, code` and returns 2. */
+int lsl_fail(lua_State *L, int err);
+
+/* lsl_task.c */
+void lsl_task_open(lua_State *L);
+/* Creates a task running the function below the `nargs` values on top of L
+ * (all popped), pushes the task userdata and returns it; it is pinned and
+ * starts from the run queue, or at once when `now` is set. */
+lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now);
+/* The task running on L, or raises "<what> may only be called inside a
+ * swarm task". */
+lsl_task *lsl_task_current(lsl_swarm *S, lua_State *L, const char *what);
+/* Resumes t with the nargs values already pushed on t->co. */
+void lsl_task_resume(lsl_task *t, int nargs);
+void lsl_task_pin(lsl_task *t);
+void lsl_task_unpin(lsl_task *t);
+/* Pushes the task's results (or nil, err) on L; returns how many. */
+int lsl_task_push_results(lsl_task *t, lua_State *L);
+/* The same for the task userdata at idx (no pin needed). */
+int lsl_task_push_results_at(lua_State *L, int idx);
+/* Cancels a running task: 1 done, 2 deferred to its next yield (it is on
+ * the C stack now), 0 it was not running. */
+int lsl_task_cancel(lsl_task *t);
+void lsl_task_cancel_all(lsl_swarm *S);
+
+/* lsl_timer.c, lsl_actor.c */
+void lsl_timer_open(lua_State *L);
+int lsl_swarm_after(lua_State *L);
+int lsl_swarm_every(lua_State *L);
+void lsl_actor_open(lua_State *L);
+int lsl_swarm_actor(lua_State *L);
+/* A Lua value as a message: pops it from L into *m. */
+void lsl_msg_from_lua(lsl_swarm *S, lua_State *L, sl_msg *m);
+void lsl_msg_push(lsl_swarm *S, lua_State *L, const sl_msg *m);
+
+/* lsl_opts.c: option tables */
+void lsl_check_options(lua_State *L, int idx, const char *fname,
+                       const char *const allowed[]);
+lua_Number lsl_opt_number(lua_State *L, int idx, const char *fname,
+                          const char *key, lua_Number def);
+lua_Integer lsl_opt_integer(lua_State *L, int idx, const char *fname,
+                            const char *key, lua_Integer def);
+int lsl_opt_choice(lua_State *L, int idx, const char *fname, const char *key,
+                   const char *def, const char *const choices[]);
+/* Pushes the field's value if it is a function (returns 1), pushes nothing
+ * when absent (returns 0), raises otherwise. */
+int lsl_opt_function(lua_State *L, int idx, const char *fname,
+                     const char *key);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * lsl_swarm.c -- the swarm userdata: construction, the store, time, running.
+ *
+ * starling.swarm(opts) makes an engine and wraps it; methods are in one
+ * table (the metatable's __index) that the Lua library extends with the parts
+ * written in Lua.  The swarm ends by swarm:shutdown{} (graceful, stays usable
+ * for queries), swarm:close() / <close> (frees the engine), or the collector.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsl.h"
+
+static char swarms_key; /* registry[&swarms_key] = weak {S -> swarm} */
+
+lsl_swarm *lsl_checkswarm(lua_State *L, int idx) {
+  lsl_swarm *S = luaL_checkudata(L, idx, LSL_SWARM);
+  if (S->finalizing || S->engine.data == NULL)
+    luaL_error(L, "swarm is closed");
+  return S;
+}
+
+lsl_swarm *lsl_swarm_enter(lua_State *L, int idx) {
+  lsl_swarm *S = lsl_checkswarm(L, idx);
+  S->L = L;
+  return S;
+}
+
+int lsl_push_store(lsl_swarm *S, lua_State *L) {
+  if (S->finalizing || L == NULL)
+    return 0;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &swarms_key);
+  if (lua_rawgetp(L, -1, S) != LUA_TUSERDATA) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_getiuservalue(L, -1, 1);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  return 1;
+}
+
+void lsl_push_swarm(lsl_swarm *S, lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &swarms_key);
+  lua_rawgetp(L, -1, S);
+  lua_remove(L, -2);
+}
+
+int lsl_ref(lsl_swarm *S, lua_State *L) {
+  if (!lsl_push_store(S, L)) {
+    lua_pop(L, 1);
+    return LUA_NOREF;
+  }
+  lua_insert(L, -2);
+  int r = luaL_ref(L, -2);
+  lua_pop(L, 1);
+  return r;
+}
+
+void lsl_unref(lsl_swarm *S, int ref) {
+  if (ref == LUA_NOREF || ref == LUA_REFNIL)
+    return;
+  lua_State *L = S->L;
+  if (!lsl_push_store(S, L))
+    return;
+  luaL_unref(L, -1, ref);
+  lua_pop(L, 1);
+}
+
+void lsl_pushref(lsl_swarm *S, lua_State *L, int ref) {
+  if (!lsl_push_store(S, L)) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_rawgeti(L, -1, ref);
+  lua_remove(L, -2);
+}
+
+int lsl_protect(lsl_swarm *S, lua_CFunction fn, void *ud) {
+  lua_State *L = S->L;
+  if (S->finalizing || L == NULL || !lua_checkstack(L, 8))
+    return -1;
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, ud);
+  int rc = lua_pcall(L, 1, 0, 0);
+  if (rc != LUA_OK) {
+    lsl_log_error(S, "engine callback", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return -1;
+  }
+  return 0;
+}
+
+void lsl_log_error(lsl_swarm *S, const char *what, const char *msg) {
+  int64_t us = sl_engine_now(&S->engine);
+  fprintf(stderr, "T+%lld.%03lld ERROR %s: %s\n", (long long)(us / 1000000),
+          (long long)(us % 1000000 / 1000), what, msg ? msg : "(no message)");
+}
+
+int64_t lsl_check_seconds(lua_State *L, int idx, const char *what) {
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    luaL_error(L, "bad argument #%d to '%s' (number expected, got %s)", idx,
+               what, luaL_typename(L, idx));
+  lua_Number s = lua_tonumber(L, idx);
+  if (!(s >= 0) || !isfinite(s) || s > 1e12)
+    luaL_error(L, "bad argument #%d to '%s' (seconds must be a finite "
+                  "number >= 0, got %f)",
+               idx, what, (double)s);
+  return llround(s * 1e6);
+}
+
+double lsl_seconds(int64_t us) { return (double)us / 1e6; }
+
+int lsl_fail(lua_State *L, int err) {
+  lua_pushnil(L);
+  lua_pushstring(L, sl_strerror(err));
+  return 2;
+}
+
+/* --- construction --------------------------------------------------------- */
+
+static const char *const swarm_options[] = {"seed", "clock", "budget", "tick",
+                                            NULL};
+static const char *const clocks[] = {"virtual", "real", NULL};
+
+static int swarm_new(lua_State *L) {
+  const char *fn = "starling.swarm";
+  lsl_check_options(L, 1, fn, swarm_options);
+  lua_Integer seed = lsl_opt_integer(L, 1, fn, "seed", 1);
+  int clock = lsl_opt_choice(L, 1, fn, "clock", "virtual", clocks);
+  lua_Integer budget = lsl_opt_integer(L, 1, fn, "budget", 1000000);
+  lua_Number tick = lsl_opt_number(L, 1, fn, "tick", 0.1);
+  if (budget <= 0 || budget > INT32_MAX)
+    luaL_error(L, "%s: option 'budget' must be a positive integer", fn);
+  if (!(tick > 0) || tick > 3600)
+    luaL_error(L, "%s: option 'tick' must be in (0, 3600] seconds", fn);
+
+  lsl_swarm *S = lua_newuserdatauv(L, sizeof(*S), 1);
+  memset(S, 0, sizeof(*S));
+  sl_engine_opts o = {clock ? SL_CLOCK_REAL : SL_CLOCK_VIRTUAL,
+                      (uint64_t)seed, 0, 0};
+  int rc = sl_engine_init(&S->engine, &o);
+  if (rc != 0)
+    return luaL_error(L, "%s: cannot create the engine: %s", fn,
+                      rc < -100 ? uv_strerror(rc) : sl_strerror(rc));
+  S->engine.data = S;
+  S->L = L;
+  S->budget = (int)budget;
+  S->tick_us = llround(tick * 1e6);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  S->main = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  luaL_setmetatable(L, LSL_SWARM);
+  lua_newtable(L); /* the store */
+  lua_setiuservalue(L, -2, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &swarms_key);
+  lua_pushvalue(L, -2);
+  lua_rawsetp(L, -2, S);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* --- time ---------------------------------------------------------------- */
+
+static int swarm_now(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  lua_pushnumber(L, lsl_seconds(sl_engine_now(&S->engine)));
+  return 1;
+}
+
+static void check_not_in_task(lsl_swarm *S, lua_State *L, const char *what) {
+  if (S->current != NULL)
+    luaL_error(L, "swarm:%s cannot be called inside a swarm task "
+                  "(use swarm:sleep to let time pass)",
+               what);
+}
+
+static void run_for(lsl_swarm *S, lua_State *L, int64_t us) {
+  int rc = sl_engine_run_for(&S->engine, us);
+  S->L = L; /* callbacks may have left another thread here */
+  if (rc == SL_EBUSY)
+    luaL_error(L, "the swarm is already running (run_for from inside a "
+                  "handler or callback?)");
+}
+
+static int swarm_run_for(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  int64_t us = lsl_check_seconds(L, 2, "run_for");
+  check_not_in_task(S, L, "run_for");
+  run_for(S, L, us);
+  return 0;
+}
+
+static int swarm_run_until(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  int64_t timeout = lsl_check_seconds(L, 3, "run_until");
+  check_not_in_task(S, L, "run_until");
+  int64_t start = sl_engine_now(&S->engine), tick = S->tick_us;
+  for (;;) {
+    lua_pushvalue(L, 2);
+    lua_call(L, 0, 1);
+    int ok = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (ok) {
+      lua_pushboolean(L, 1);
+      return 1;
+    }
+    int64_t now = sl_engine_now(&S->engine);
+    if (now - start >= timeout) {
+      lua_pushboolean(L, 0);
+      lua_pushliteral(L, "timeout");
+      return 2;
+    }
+    /* Check right after each tick boundary, where drones have just moved. */
+    int64_t next = (now / tick + 1) * tick;
+    if (next > start + timeout)
+      next = start + timeout;
+    run_for(S, L, next - now);
+  }
+}
+
+/* --- ending -------------------------------------------------------------- */
+
+static void swarm_shutdown_now(lsl_swarm *S, int64_t timeout_us) {
+  if (S->shut)
+    return;
+  S->shut = 1;
+  /* Actors first: a handler in progress gets until the deadline to finish
+   * (the tasks it waits on keep running meanwhile); what is left after that
+   * is cancelled. */
+  sl_engine_shutdown(&S->engine, timeout_us);
+  lsl_task_cancel_all(S);
+}
+
+static int swarm_shutdown(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  static const char *const allowed[] = {"timeout", NULL};
+  lsl_check_options(L, 2, "swarm:shutdown", allowed);
+  lua_Number t = lsl_opt_number(L, 2, "swarm:shutdown", "timeout", 3);
+  if (!(t >= 0) || !isfinite(t))
+    luaL_error(L, "swarm:shutdown: option 'timeout' must be >= 0 seconds");
+  swarm_shutdown_now(S, llround(t * 1e6));
+  S->L = L;
+  return 0;
+}
+
+static int swarm_close(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  if (S->engine.data == NULL || S->finalizing)
+    return 0;
+  S->L = L;
+  swarm_shutdown_now(S, 0);
+  sl_engine_close(&S->engine);
+  S->engine.data = NULL;
+  return 0;
+}
+
+static int swarm_gc(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  if (S->engine.data == NULL)
+    return 0;
+  S->finalizing = 1; /* everything Lua-side dies with us: no calls back */
+  sl_engine_close(&S->engine);
+  S->engine.data = NULL;
+  return 0;
+}
+
+static int swarm_tostring(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  if (S->engine.data == NULL)
+    lua_pushfstring(L, "starling.swarm (closed): %p", (void *)S);
+  else
+    lua_pushfstring(L, "starling.swarm (%s clock, t=%f, %d actors): %p",
+                    S->engine.clock == SL_CLOCK_REAL ? "real" : "virtual",
+                    lsl_seconds(sl_engine_now(&S->engine)),
+                    (int)sl_actor_count(&S->engine), (void *)S);
+  return 1;
+}
+
+/* The task functions live in lsl_task.c. */
+int lsl_swarm_spawn(lua_State *L);
+int lsl_swarm_sleep(lua_State *L);
+
+static const luaL_Reg swarm_methods[] = {
+    {"now", swarm_now},
+    {"run_for", swarm_run_for},
+    {"run_until", swarm_run_until},
+    {"sleep", lsl_swarm_sleep},
+    {"spawn", lsl_swarm_spawn},
+    {"after", lsl_swarm_after},
+    {"every", lsl_swarm_every},
+    {"actor", lsl_swarm_actor},
+    {"shutdown", swarm_shutdown},
+    {"close", swarm_close},
+    {NULL, NULL},
+};
+
+static const luaL_Reg swarm_meta[] = {
+    {"__gc", swarm_gc},
+    {"__close", swarm_close},
+    {"__tostring", swarm_tostring},
+    {NULL, NULL},
+};
+
+int luaopen_starling_core(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &swarms_key) == LUA_TNIL) {
+    lua_newtable(L); /* weak map engine -> swarm */
+    lua_newtable(L);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &swarms_key);
+  }
+  lua_pop(L, 1);
+
+  luaL_newmetatable(L, LSL_SWARM);
+  luaL_setfuncs(L, swarm_meta, 0);
+  luaL_newlib(L, swarm_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  lsl_task_open(L);
+  lsl_timer_open(L);
+  lsl_actor_open(L);
+
+  lua_newtable(L);
+  lua_pushcfunction(L, swarm_new);
+  lua_setfield(L, -2, "swarm");
+  luaL_getmetatable(L, LSL_SWARM);
+  lua_getfield(L, -1, "__index");
+  lua_setfield(L, -3, "swarm_methods"); /* for the Lua half of the API */
+  lua_pop(L, 1);
+  return 1;
+}

@@ -1,0 +1,17 @@
+-- starling: the Lua face of the engine.
+--
+-- `require "starling"` loads the C core (starling/core.so under plain Lua,
+-- built into the starling executable) and adds the parts of the API that are
+-- written in Lua.  The swarm's methods live in one table shared with C
+-- (core.swarm_methods), so both halves extend the same object.
+local core = require "starling.core"
+
+local starling = {
+  _VERSION = "starling 0.1.0",
+}
+
+--- Creates a swarm: an engine with its clock, scheduler and timers.
+-- See API.md section 1 for the options.
+starling.swarm = core.swarm
+
+return starling

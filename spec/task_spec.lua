@@ -1,0 +1,248 @@
+-- Swarm tasks: spawn, sleep, wait, cancel, errors (API.md sections 1 and 6).
+local starling = require "starling"
+
+describe("swarm tasks", function()
+  it("start from the run queue and finish with their results", function()
+    local swarm = starling.swarm{}
+    local started = false
+    local task = swarm:spawn(function(a, b)
+      started = true
+      return a + b, "sum"
+    end, 2, 3)
+    assert.is_false(started) -- not before the swarm runs
+    assert.equal("running", task.status)
+    swarm:run_for(0)
+    assert.is_true(started)
+    assert.equal("done", task.status)
+    assert.is_nil(task.error)
+    local x, y = task:wait()
+    assert.equal(5, x)
+    assert.equal("sum", y)
+  end)
+
+  it("sleep waits for exactly its duration", function()
+    local swarm = starling.swarm{}
+    local woke = {}
+    swarm:spawn(function()
+      swarm:sleep(1.5)
+      woke[#woke + 1] = swarm:now()
+      swarm:sleep(0)
+      woke[#woke + 1] = swarm:now()
+      swarm:sleep(0.25)
+      woke[#woke + 1] = swarm:now()
+    end)
+    swarm:run_for(10)
+    assert.same({ 1.5, 1.5, 1.75 }, woke)
+  end)
+
+  it("interleaves sleeping tasks by their wake-up times", function()
+    local swarm = starling.swarm{}
+    local order = {}
+    for i, d in ipairs({ 0.3, 0.1, 0.2, 0.1 }) do
+      swarm:spawn(function()
+        swarm:sleep(d)
+        order[#order + 1] = i
+      end)
+    end
+    swarm:run_for(1)
+    assert.same({ 2, 4, 3, 1 }, order) -- equal times keep start order
+  end)
+
+  it("wait gives another task's results when it ends", function()
+    local swarm = starling.swarm{}
+    local worker = swarm:spawn(function()
+      swarm:sleep(2)
+      return "payload", 7
+    end)
+    local got
+    swarm:spawn(function()
+      local a, b = worker:wait()
+      got = { a, b, swarm:now() }
+    end)
+    swarm:run_for(3)
+    assert.same({ "payload", 7, 2 }, got)
+  end)
+
+  it("wait times out with nil, 'timeout'", function()
+    local swarm = starling.swarm{}
+    local worker = swarm:spawn(function() swarm:sleep(10) end)
+    local got
+    swarm:spawn(function()
+      got = { worker:wait(1) }
+      got[#got + 1] = swarm:now()
+    end)
+    swarm:run_for(3)
+    assert.same({ nil, "timeout", 1 }, got)
+    assert.equal("running", worker.status)
+  end)
+
+  it("wait on a failed task gives nil and its message", function()
+    local swarm = starling.swarm{}
+    local bad = swarm:spawn(function()
+      swarm:sleep(1)
+      error("engine on fire", 0)
+    end)
+    local got
+    swarm:spawn(function() got = { bad:wait() } end)
+    swarm:run_for(2)
+    assert.equal("failed", bad.status)
+    assert.equal("engine on fire", bad.error)
+    assert.same({ nil, "engine on fire" }, got)
+  end)
+
+  it("an error in one task does not disturb the others", function()
+    local swarm = starling.swarm{}
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    local bad = swarm:spawn(function() local x = nil; return x.field end)
+    local good = swarm:spawn(function()
+      swarm:sleep(2)
+      return "fine"
+    end)
+    swarm:run_for(3)
+    assert.equal("failed", bad.status)
+    assert.matches("attempt to index a nil value", bad.error)
+    assert.equal("done", good.status)
+    assert.equal(3, ticks)
+  end)
+
+  it("cancel stops a sleeping task and wakes its waiters", function()
+    local swarm = starling.swarm{}
+    local after_sleep = false
+    local closed = false
+    local sleeper = swarm:spawn(function()
+      local guard <close> = setmetatable({}, { __close = function() closed = true end })
+      swarm:sleep(5)
+      after_sleep = true
+    end)
+    local got
+    swarm:spawn(function() got = { sleeper:wait() } end)
+    swarm:run_for(1)
+    assert.is_true(sleeper:cancel())
+    assert.equal("cancelled", sleeper.status)
+    assert.equal("cancelled", sleeper.error)
+    assert.is_true(closed) -- pending to-be-closed variables are closed
+    swarm:run_for(10)
+    assert.is_false(after_sleep)
+    assert.same({ nil, "cancelled" }, got)
+    assert.is_false(sleeper:cancel()) -- already over
+  end)
+
+  it("cancel before the task starts means it never runs", function()
+    local swarm = starling.swarm{}
+    local ran = false
+    local task = swarm:spawn(function() ran = true end)
+    task:cancel()
+    swarm:run_for(1)
+    assert.is_false(ran)
+    assert.equal("cancelled", task.status)
+  end)
+
+  it("a task may cancel itself", function()
+    local swarm = starling.swarm{}
+    local reached = false
+    local task
+    task = swarm:spawn(function()
+      swarm:sleep(1)
+      task:cancel()
+      reached = true
+    end)
+    swarm:run_for(2)
+    assert.equal("cancelled", task.status)
+    assert.is_false(reached)
+  end)
+
+  it("a plain coroutine.yield lets other work run, then continues", function()
+    local swarm = starling.swarm{}
+    local log = {}
+    swarm:spawn(function()
+      log[#log + 1] = "a1"
+      coroutine.yield()
+      log[#log + 1] = "a2"
+    end)
+    swarm:spawn(function() log[#log + 1] = "b" end)
+    swarm:run_for(0)
+    assert.same({ "a1", "b", "a2" }, log)
+  end)
+
+  it("waiting functions raise outside a task, with the reason", function()
+    local swarm = starling.swarm{}
+    local ok, err = pcall(swarm.sleep, swarm, 1)
+    assert.is_false(ok)
+    assert.matches("swarm:sleep waits, so it may only be called inside a swarm task", err, 1, true)
+    local task = swarm:spawn(function() swarm:sleep(1) end)
+    ok, err = pcall(task.wait, task)
+    assert.is_false(ok)
+    assert.matches("task:wait waits", err, 1, true)
+  end)
+
+  it("run_for inside a task is refused, the task fails", function()
+    local swarm = starling.swarm{}
+    local task = swarm:spawn(function() swarm:run_for(1) end)
+    swarm:run_for(0)
+    assert.equal("failed", task.status)
+    assert.matches("cannot be called inside a swarm task", task.error, 1, true)
+  end)
+
+  it("a task cannot wait for itself", function()
+    local swarm = starling.swarm{}
+    local task
+    task = swarm:spawn(function() return task:wait() end)
+    swarm:run_for(0)
+    assert.equal("failed", task.status)
+    assert.matches("cannot wait for itself", task.error, 1, true)
+  end)
+
+  it("shutdown cancels the tasks still running", function()
+    local swarm = starling.swarm{}
+    local task = swarm:spawn(function() swarm:sleep(100) end)
+    swarm:run_for(1)
+    swarm:shutdown{ timeout = 0 }
+    assert.equal("cancelled", task.status)
+    assert.has_error(function() swarm:spawn(function() end) end,
+      "swarm:spawn: the swarm has shut down")
+  end)
+end)
+
+describe("the instruction budget", function()
+  it("fails a runaway task with budget_exceeded; the swarm goes on", function()
+    local swarm = starling.swarm{ budget = 10000 }
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    local runaway = swarm:spawn(function() while true do end end)
+    swarm:run_for(3)
+    assert.equal("failed", runaway.status)
+    assert.equal("budget_exceeded", runaway.error)
+    assert.equal(3, ticks)
+  end)
+
+  it("cannot be swallowed by pcall inside the task", function()
+    local swarm = starling.swarm{ budget = 10000 }
+    local caught = 0
+    local sly = swarm:spawn(function()
+      while true do
+        local ok = pcall(function() while true do end end)
+        if not ok then caught = caught + 1 end
+      end
+    end)
+    swarm:run_for(1)
+    assert.equal("failed", sly.status)
+    assert.equal("budget_exceeded", sly.error)
+    assert.equal(0, caught) -- it never even got to count it
+  end)
+
+  it("is per resume: a task that waits between bursts is fine", function()
+    local swarm = starling.swarm{ budget = 50000 }
+    local task = swarm:spawn(function()
+      local n = 0
+      for _ = 1, 20 do
+        for _ = 1, 5000 do n = n + 1 end -- well under the budget each time
+        swarm:sleep(0.1)
+      end
+      return n
+    end)
+    swarm:run_for(5)
+    assert.equal("done", task.status)
+    assert.equal(100000, (task:wait()))
+  end)
+end)
