@@ -162,3 +162,15 @@ describe("starling.swarm options", function()
     assert.matches("closed", tostring(keep))
   end)
 end)
+
+describe("closing from inside", function()
+  it("refuses swarm:close inside a task; the task fails, the swarm lives", function()
+    local starling = require "starling"
+    local swarm = starling.swarm{}
+    local task = swarm:spawn(function() swarm:close() end)
+    swarm:run_for(1)
+    assert.equal("failed", task.status)
+    assert.matches("swarm:close cannot be called while the swarm runs", task.error, 1, true)
+    assert.equal(1, swarm:now())
+  end)
+end)

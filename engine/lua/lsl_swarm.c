@@ -251,6 +251,9 @@ static int swarm_close(lua_State *L) {
   lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
   if (S->engine.data == NULL || S->finalizing)
     return 0;
+  if (S->engine.running || S->engine.depth > 0 || S->current != NULL)
+    return luaL_error(L, "swarm:close cannot be called while the swarm runs "
+                         "(from a task or handler); use swarm:shutdown");
   S->L = L;
   swarm_shutdown_now(S, 0);
   sl_engine_close(&S->engine);
