@@ -187,7 +187,7 @@ int sl__engine_step(sl_engine *e, int64_t deadline) {
   if (e->stop_requested)
     return 0;
   int64_t due = sl__timers_next_due(e);
-  if (due > deadline)
+  if (due == INT64_MAX || due > deadline) /* no timer, or none in time */
     return 0;
   if (due > e->now)
     e->now = due;

@@ -81,6 +81,10 @@ TEST(run_for_inside_a_handler_is_refused) {
 }
 
 static void stop_engine(sl_timer *t) { sl_engine_stop(t->engine); }
+static void stop_engine_later(sl_timer *t) { (void)t; }
+static void called_once(sl_engine *e, void *ud, uintptr_t arg) {
+  (*(int *)ud)++;
+}
 
 TEST(stop_returns_early_and_keeps_the_time) {
   sl_engine e;
@@ -92,6 +96,22 @@ TEST(stop_returns_early_and_keeps_the_time) {
   CHECK_INT(sl_engine_now(&e), 2500000);
   sl_engine_run_for(&e, 1000000);
   CHECK_INT(sl_engine_now(&e), 3500000);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(virtual_run_returns_when_nothing_is_left) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  int n = 0;
+  sl_engine_defer(&e, called_once, &n, 0);
+  sl_timer t;
+  sl_timer_init(&e, &t);
+  sl_timer_start(&t, stop_engine_later, 7000000, 0);
+  CHECK_INT(sl_engine_run(&e), 0); /* no timers left: returns, not spins */
+  CHECK_INT(n, 1);
+  CHECK_INT(sl_engine_now(&e), 7000000);
+  CHECK_INT(sl_engine_run(&e), 0); /* nothing at all: returns at once */
+  CHECK_INT(sl_engine_now(&e), 7000000);
   CHECK_INT(sl_engine_close(&e), 0);
 }
 
