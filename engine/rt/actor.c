@@ -227,8 +227,12 @@ int sl_actor_resume(sl_engine *e, sl_id id) {
   sl_actor *a = sl_actor_get(e, id);
   if (a == NULL)
     return SL_ESTOPPED;
-  if (!(a->flags & SL_AF_SUSPENDED))
+  if (!(a->flags & SL_AF_SUSPENDED)) {
+    /* The handler's wait ended before it returned SL_WAIT: remember it. */
+    if (a->flags & SL_AF_IN_TURN)
+      a->flags |= SL_AF_RESUMED;
     return 0;
+  }
   a->flags &= ~SL_AF_SUSPENDED;
   if (a->flags & SL_AF_STOP_REQ)
     finalize(e, a, a->exit_reason);
@@ -252,9 +256,12 @@ static void actor_turn(sl_engine *e, void *ud, uintptr_t arg) {
   while (n < e->batch && sl_mailbox_pop(&a->mbox, &e->mpool, &m)) {
     admit_waiter(e, a);
     e->msgs_received++;
+    a->flags &= ~SL_AF_RESUMED;
     e->depth++;
     rc = a->beh->handle(a, &m);
     e->depth--;
+    if (rc == SL_WAIT && (a->flags & SL_AF_RESUMED))
+      rc = 0; /* resumed already, from inside the handler */
     n++;
     if (rc < 0 || (a->flags & SL_AF_STOP_REQ)) {
       /* The request this handler owed an answer will get none now. */
@@ -284,15 +291,16 @@ static void wait_gone(sl_engine *e, sl_id id, int64_t deadline) {
     if (e->clock == SL_CLOCK_VIRTUAL) {
       if (!sl__engine_step(e, deadline))
         return; /* nothing left that could resume it */
-    } else if (sl_engine_run_for(e, deadline - now < 1000 ? deadline - now
-                                                          : 1000) != 0) {
-      return;
+    } else {
+      sl__engine_run_real(e, deadline - now < 1000 ? deadline - now : 1000);
     }
   }
 }
 
 int sl_engine_shutdown(sl_engine *e, int64_t timeout_us) {
+  int was_running = e->running;
   int inside = e->running || e->depth > 0;
+  e->running = 1; /* callbacks run by the shutdown may not nest run_for */
   int64_t deadline = sl_engine_now(e) + (timeout_us > 0 ? timeout_us : 0);
   int rc = 0;
   e->closing = 1;
@@ -330,5 +338,6 @@ int sl_engine_shutdown(sl_engine *e, int64_t timeout_us) {
   sl__timers_stop_all(e);
   if (!inside)
     sl__engine_drain(e, SIZE_MAX);
+  e->running = was_running;
   return rc;
 }

@@ -55,7 +55,8 @@ enum {
   SL_AF_SUSPENDED = 1u << 2, /* a handler returned SL_WAIT */
   SL_AF_STOP_REQ = 1u << 3,  /* stop when the handler in progress ends */
   SL_AF_DYING = 1u << 4,     /* finalising: sends fail */
-  SL_AF_NO_ON_STOP = 1u << 5 /* on_start failed */
+  SL_AF_NO_ON_STOP = 1u << 5, /* on_start failed */
+  SL_AF_RESUMED = 1u << 6     /* resumed before the handler returned */
 };
 
 typedef struct sl_waiter sl_waiter;
@@ -103,7 +104,9 @@ int sl_actor_send(sl_engine *e, sl_id to, const sl_msg *msg, sl_send_cb cb,
 int sl_actor_stop(sl_engine *e, sl_id id, int reason);
 
 /* Ends a suspension (see SL_WAIT): the actor takes its next message, or stops
- * if a stop was requested meanwhile.  Returns 0 or SL_ESTOPPED. */
+ * if a stop was requested meanwhile.  Called from inside the handler that is
+ * about to return SL_WAIT (its wait ended at once), it makes that SL_WAIT
+ * count as 0.  Returns 0 or SL_ESTOPPED. */
 int sl_actor_resume(sl_engine *e, sl_id id);
 
 /* The live actor `id` names, or NULL. */

@@ -13,6 +13,7 @@
  */
 #include "engine.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,10 +97,21 @@ uv_loop_t *sl_engine_loop(sl_engine *e) {
 
 int sl_engine_close(sl_engine *e) {
   int rc = 0;
+  e->running = 1; /* callbacks run from here on may not nest run_for */
   if (e->actors.live > 0 || !e->closing)
     sl_engine_shutdown(e, 0);
-  sl__xpost_drain(e);
-  sl__engine_drain(e, SIZE_MAX);
+  /* Callbacks run while draining may start timers or asks again (a Lua task
+   * woken by a failed ask may sleep): settle until nothing is left, so no
+   * timer outlives the heap it points into. */
+  for (int round = 0; round < 1000; round++) {
+    sl__ask_fail_all(e, SL_ESTOPPED);
+    sl__timers_stop_all(e);
+    sl__xpost_drain(e);
+    sl__engine_drain(e, SIZE_MAX);
+    if (e->rq_len == 0 && e->timers.len == 0 && e->asks.live == 0 &&
+        atomic_load(&e->xpending) == 0)
+      break;
+  }
   if (e->loop_ready) {
     uv_close((uv_handle_t *)&e->idle, NULL);
     uv_close((uv_handle_t *)&e->wake, NULL);
@@ -196,16 +208,24 @@ int sl__engine_step(sl_engine *e, int64_t deadline) {
   return 1;
 }
 
-static void run_real(sl_engine *e, int64_t dt_us) {
+void sl__engine_run_real(sl_engine *e, int64_t dt_us) {
   sl__engine_timers_changed(e);
   if (dt_us == 0) {
     uv_run(&e->loop, UV_RUN_NOWAIT);
     return;
   }
-  uv_update_time(&e->loop);
-  uv_timer_start(&e->deadline, deadline_cb, (uint64_t)(dt_us + 999) / 1000,
-                 0);
-  uv_run(&e->loop, UV_RUN_DEFAULT);
+  /* libuv's loop time is in whole milliseconds: re-arm the deadline for what
+   * is left until the microsecond clock says we are there. */
+  int64_t end = sl_engine_now(e) + dt_us;
+  while (!e->stop_requested) {
+    int64_t left = end - sl_engine_now(e);
+    if (left <= 0)
+      break;
+    uv_update_time(&e->loop);
+    uv_timer_start(&e->deadline, deadline_cb, (uint64_t)(left + 999) / 1000,
+                   0);
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+  }
   uv_timer_stop(&e->deadline);
 }
 
@@ -223,7 +243,7 @@ int sl_engine_run_for(sl_engine *e, int64_t dt_us) {
     if (!e->stop_requested && e->now < deadline)
       e->now = deadline;
   } else {
-    run_real(e, dt_us);
+    sl__engine_run_real(e, dt_us);
   }
   e->running = 0;
   return 0;

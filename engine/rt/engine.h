@@ -81,6 +81,7 @@ struct sl_engine {
   sl_xitem *xitems, *xspare;
   size_t xlen, xcap, xspare_cap;
   atomic_int xpending;
+  int xdraining;
 
   /* libuv: the loop is initialised in real mode, or on demand in virtual
    * mode (sl_engine_loop) for I/O such as a control socket. */
@@ -164,6 +165,8 @@ size_t sl__engine_drain(sl_engine *e, size_t limit);
  * due timers if they are not later than deadline.  Returns 0 when nothing
  * was left to do before the deadline. */
 int sl__engine_step(sl_engine *e, int64_t deadline);
+/* Runs the real-clock loop for dt_us, without run_for's re-entry check. */
+void sl__engine_run_real(sl_engine *e, int64_t dt_us);
 void sl__xpost_init(sl_engine *e);
 void sl__xpost_close(sl_engine *e);
 void sl__xpost_drain(sl_engine *e);

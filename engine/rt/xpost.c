@@ -79,8 +79,10 @@ int sl_engine_post_call(sl_engine *e, sl_run_fn fn, void *ud) {
 }
 
 void sl__xpost_drain(sl_engine *e) {
-  if (!atomic_load(XPENDING(e)))
+  /* Not re-entrant: the spare buffer is in use until this drain ends. */
+  if (e->xdraining || !atomic_load(XPENDING(e)))
     return;
+  e->xdraining = 1;
   uv_mutex_lock(&e->xmu);
   sl_xitem *items = e->xitems;
   size_t n = e->xlen, cap = e->xcap;
@@ -99,4 +101,5 @@ void sl__xpost_drain(sl_engine *e) {
   /* The drained array becomes the spare for the next swap. */
   e->xspare = items;
   e->xspare_cap = cap;
+  e->xdraining = 0;
 }

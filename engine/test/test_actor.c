@@ -415,3 +415,29 @@ TEST(on_start_can_send_to_itself) {
   CHECK_INT(s.got[0], 42);
   CHECK_INT(sl_engine_close(&e), 0);
 }
+
+static int sync_wait_handle(sl_actor *self, sl_msg *m) {
+  st *s = sl_actor_state(self);
+  s->n++;
+  /* The "completion" of what it waits for arrives before it returns. */
+  sl_actor_resume(sl_actor_engine(self), sl_actor_id(self));
+  return SL_WAIT;
+}
+
+TEST(resume_before_returning_wait_is_not_lost) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_behaviour b = {"sync", NULL, sync_wait_handle, NULL};
+  st s = {0};
+  sl_id id;
+  sl_actor_spawn(&e, &b, &s, NULL, &id);
+  sl_msg m = msg(1);
+  sl_actor_try_send(&e, id, &m);
+  sl_actor_try_send(&e, id, &m);
+  sl_engine_run_for(&e, 1000000);
+  CHECK_INT(s.n, 2);
+  sl_actor *a = sl_actor_get(&e, id);
+  REQUIRE(a != NULL);
+  CHECK(!(a->flags & SL_AF_SUSPENDED));
+  CHECK_INT(sl_engine_close(&e), 0);
+}

@@ -1,5 +1,5 @@
 /* Tests for graceful shutdown and closing (sl_engine_shutdown / close). */
-#include "rt/actor.h"
+#include "rt/ask.h"
 #include "t.h"
 
 static int freed;
@@ -172,4 +172,61 @@ TEST(real_clock_close_leaves_no_handle_open) {
   CHECK_INT(n[2].handled, 1);
   CHECK_INT(log.n, 4);
   CHECK_INT(sl_engine_close(&e), 0); /* uv_loop_close succeeded */
+}
+
+static void noop_timer(sl_timer *t) { (void)t; }
+
+TEST(timer_started_after_shutdown_is_disarmed_by_close) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_engine_shutdown(&e, 0);
+  sl_timer t;
+  sl_timer_init(&e, &t);
+  CHECK_INT(sl_timer_start(&t, noop_timer, 1000, 0), 0);
+  CHECK_INT(sl_engine_close(&e), 0);
+  CHECK(!sl_timer_is_active(&t));
+  CHECK_INT(sl_timer_stop(&t), 0); /* the heap is gone: must not touch it */
+}
+
+typedef struct nested {
+  int calls, rc;
+} nested;
+
+static void nest_on_answer(sl_engine *e, void *ud, int status, sl_msg *r) {
+  nested *n = ud;
+  n->calls++;
+  n->rc = sl_engine_run_for(e, 1000000);
+}
+
+static int never_reply(sl_actor *self, sl_msg *m) { return 0; }
+
+TEST(run_for_from_a_callback_during_shutdown_is_refused) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_behaviour b = {"silent", NULL, never_reply, NULL};
+  sl_id id;
+  sl_actor_spawn(&e, &b, NULL, NULL, &id);
+  nested n = {0, 0};
+  sl_msg m;
+  memset(&m, 0, sizeof(m));
+  sl_actor_ask(&e, id, &m, -1, nest_on_answer, &n);
+  sl_engine_run_for(&e, 0);
+  sl_engine_shutdown(&e, 0); /* fails the ask: its callback runs here */
+  CHECK_INT(n.calls, 1);
+  CHECK_INT(n.rc, SL_EBUSY);
+  CHECK_INT(sl_engine_now(&e), 0); /* the clock did not move */
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+static void count_call(sl_engine *e, void *ud, uintptr_t arg) {
+  (*(int *)ud)++;
+}
+
+TEST(close_runs_what_other_threads_posted) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  int n = 0;
+  sl_engine_post_call(&e, count_call, &n);
+  CHECK_INT(sl_engine_close(&e), 0);
+  CHECK_INT(n, 1);
 }
