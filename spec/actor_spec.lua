@@ -219,3 +219,81 @@ describe("swarm:actor", function()
     assert.same({ "ping0", "pong1", "ping2", "pong3", "ping4" }, trace)
   end)
 end)
+
+describe("actor edge cases", function()
+  it("a handler that fails after waiting fails its ask at once", function()
+    local swarm = starling.swarm{}
+    local a = swarm:actor(function(self, m)
+      swarm:sleep(1)
+      error("late failure")
+    end)
+    local got
+    swarm:spawn(function()
+      got = { a:ask(1, 5) }
+      got[3] = swarm:now()
+    end)
+    swarm:run_for(10)
+    assert.same({ nil, "actor_stopped", 1 }, got)
+  end)
+
+  it("a task that asked can be collected once done", function()
+    local swarm = starling.swarm{}
+    local a = swarm:actor(function(self, m) return m end)
+    local weak = setmetatable({}, { __mode = "v" })
+    weak[1] = swarm:spawn(function() return a:ask(1, 1) end)
+    swarm:run_for(1)
+    assert.equal("done", weak[1].status)
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1])
+  end)
+
+  it("self works inside on_start", function()
+    local swarm = starling.swarm{}
+    local handled = {}
+    local alive_in_start
+    local a = swarm:actor(function(self, msg) handled[#handled + 1] = msg end, {
+      on_start = function(self)
+        alive_in_start = self:alive()
+        assert(self:send("hello from on_start"))
+      end,
+    })
+    swarm:run_for(0)
+    assert.is_true(alive_in_start)
+    assert.same({ "hello from on_start" }, handled)
+    assert.is_true(a:alive())
+  end)
+
+  it("stopping an actor survives a nearly full Lua stack", function()
+    local swarm = starling.swarm{}
+    local a = swarm:actor(function(self, msg)
+      swarm:sleep(1)
+      return "late"
+    end)
+    a:send(1)
+    swarm:run_for(0) -- its handler task sleeps, the actor is suspended
+    local big = {}
+    for i = 1, 1000000 do big[i] = i end
+    local stop = a.stop
+    local stopped = false
+    for n = 999990, 999000, -1 do
+      if pcall(function() return stop(a, table.unpack(big, 1, n)) end) then
+        stopped = true
+        break
+      end
+    end
+    big = nil
+    collectgarbage()
+    assert.is_true(stopped)
+    assert.is_false(a:alive())
+    swarm:run_for(2) -- the cancelled handler must not call back into freed state
+  end)
+
+  it("names itself in tostring", function()
+    local swarm = starling.swarm{}
+    local a = swarm:actor(function() end, { name = "tower" })
+    assert.matches("^starling.actor tower %(%d+%.%d+%)$", tostring(a))
+    a:stop()
+    assert.matches("stopped", tostring(a), 1, true)
+  end)
+end)

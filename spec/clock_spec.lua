@@ -174,3 +174,68 @@ describe("closing from inside", function()
     assert.equal(1, swarm:now())
   end)
 end)
+
+describe("times and lifetimes", function()
+  local starling = require "starling"
+
+  it("rounds seconds to the microsecond instead of truncating", function()
+    local swarm = starling.swarm{}
+    local at
+    swarm:after(2.01, function() at = swarm:now() end)
+    swarm:run_for(3)
+    assert.equal(2.01, at)
+  end)
+
+  it("lets a one-shot timer be collected once it fired", function()
+    local swarm = starling.swarm{}
+    local weak = setmetatable({}, { __mode = "v" })
+    weak[1] = swarm:after(0.1, function() end)
+    swarm:run_for(1)
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1])
+  end)
+
+  it("survives close after a task shut the swarm down and slept", function()
+    local swarm = starling.swarm{}
+    local task = swarm:spawn(function()
+      swarm:shutdown()
+      swarm:sleep(1)
+    end)
+    swarm:run_for(0)
+    assert.equal("running", task.status)
+    swarm:close()
+    assert.equal("cancelled", task.status)
+    assert.is_false(task:cancel())
+  end)
+
+  it("stops run_until with an error when the predicate closes the swarm", function()
+    local swarm = starling.swarm{}
+    local calls = 0
+    local ok, err = pcall(swarm.run_until, swarm, function()
+      calls = calls + 1
+      if calls == 2 then swarm:close() end
+      return false
+    end, 10)
+    assert.is_false(ok)
+    assert.matches("the predicate closed the swarm", err, 1, true)
+    assert.equal(2, calls)
+  end)
+
+  it("tolerates close called again from a __close handler it runs", function()
+    local swarm = starling.swarm{}
+    local inner = {}
+    for i = 1, 3 do
+      swarm:spawn(function()
+        local guard <close> = setmetatable({}, {
+          __close = function() inner[i] = pcall(swarm.close, swarm) end,
+        })
+        swarm:sleep(10)
+      end)
+    end
+    swarm:run_for(1)
+    swarm:close()
+    assert.same({ true, true, true }, inner)
+    assert.matches("closed", tostring(swarm))
+  end)
+end)

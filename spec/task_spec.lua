@@ -246,3 +246,128 @@ describe("the instruction budget", function()
     assert.equal(100000, (task:wait()))
   end)
 end)
+
+describe("task edge cases", function()
+  it("a wait that timed out is not woken again by its target", function()
+    local swarm = starling.swarm{}
+    local worker = swarm:spawn(function()
+      swarm:sleep(2)
+      return "w"
+    end)
+    local got
+    swarm:spawn(function()
+      got = { worker:wait(1) }
+      swarm:sleep(5)
+      got[3] = swarm:now()
+    end)
+    swarm:run_for(10)
+    assert.same({ nil, "timeout", 6 }, got)
+  end)
+
+  it("a cancelled sleeping task can be collected before its wake-up", function()
+    local swarm = starling.swarm{}
+    local weak = setmetatable({}, { __mode = "v" })
+    weak[1] = swarm:spawn(function() swarm:sleep(5) end)
+    swarm:run_for(1)
+    weak[1]:cancel()
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1])
+    swarm:run_for(10) -- its stopped timer must not fire into freed memory
+  end)
+
+  it("fails cleanly when the error object's __tostring raises", function()
+    local swarm = starling.swarm{}
+    local bad = setmetatable({}, { __tostring = function() error("boom") end })
+    local task = swarm:spawn(function() error(bad) end)
+    swarm:run_for(1)
+    assert.equal("failed", task.status)
+    assert.equal("(error object is a table value)", task.error)
+    local named = setmetatable({}, { __tostring = function() return "E42" end })
+    local task2 = swarm:spawn(function() error(named) end)
+    swarm:run_for(1)
+    assert.equal("E42", task2.error)
+  end)
+
+  it("keeps the engine sane when such an error surfaces in an on_stop chain", function()
+    local swarm = starling.swarm{}
+    local bad = setmetatable({}, { __tostring = function() error("boom") end })
+    local victim = swarm:spawn(function() swarm:sleep(100) end)
+    local waiter = swarm:spawn(function()
+      victim:wait()
+      error(bad)
+    end)
+    local b = swarm:actor(function() end, { on_stop = function() victim:cancel() end })
+    swarm:spawn(function() b:stop() end)
+    swarm:run_for(0)
+    assert.is_false(b:alive())
+    assert.equal("cancelled", victim.status)
+    assert.equal("failed", waiter.status)
+    swarm:run_for(1) -- still runs: nothing left half-done
+    assert.equal(1, swarm:now())
+    assert.matches("0 actors", tostring(swarm), 1, true)
+  end)
+
+  it("shutdown cancels every task, however many", function()
+    local swarm = starling.swarm{}
+    local tasks = {}
+    for i = 1, 1500 do tasks[i] = swarm:spawn(function() swarm:sleep(100) end) end
+    swarm:run_for(0)
+    swarm:shutdown{ timeout = 0 }
+    local counts = {}
+    for _, t in ipairs(tasks) do counts[t.status] = (counts[t.status] or 0) + 1 end
+    assert.same({ cancelled = 1500 }, counts)
+  end)
+
+  it("resumes a long chain of waiting tasks without deep C recursion", function()
+    local swarm = starling.swarm{}
+    local first = swarm:spawn(function()
+      swarm:sleep(1)
+      return 0
+    end)
+    local prev = first
+    for _ = 1, 100000 do
+      local p = prev
+      prev = swarm:spawn(function() return p:wait() + 1 end)
+    end
+    swarm:run_for(2)
+    assert.equal("done", prev.status)
+    assert.equal(100000, (prev:wait()))
+  end)
+end)
+
+describe("the budget across coroutines", function()
+  it("charges a generator's work to each resume, not forever", function()
+    local swarm = starling.swarm{ budget = 10000 }
+    local task = swarm:spawn(function()
+      local gen = coroutine.wrap(function()
+        while true do
+          for _ = 1, 100 do end
+          coroutine.yield()
+        end
+      end)
+      for _ = 1, 1000 do
+        gen()
+        swarm:sleep(0.001)
+      end
+      return "ok"
+    end)
+    swarm:run_for(10)
+    assert.equal("done", task.status)
+  end)
+
+  it("cannot be dodged by running the work in fresh coroutines", function()
+    local swarm = starling.swarm{ budget = 10000 }
+    local n = 0
+    local task = swarm:spawn(function()
+      while n < 20000 do
+        coroutine.wrap(function() for _ = 1, 2000 do end end)()
+        n = n + 1
+      end
+    end)
+    swarm:run_for(0)
+    assert.equal("failed", task.status)
+    assert.equal("budget_exceeded", task.error)
+    assert.is_true(n < 10) -- stopped within the first few thousand instructions
+  end)
+end)

@@ -36,7 +36,6 @@ typedef struct lsl_task lsl_task;
 typedef struct lsl_swarm {
   sl_engine engine;
   lua_State *L;      /* the thread that entered the engine (see above) */
-  lua_State *main;   /* the main thread */
   lsl_task *current; /* the task being resumed, or NULL */
   int64_t tick_us;
   int budget;
@@ -71,6 +70,8 @@ struct lsl_task {
   int ref;  /* store ref to the userdata while pinned */
   int pins; /* running + engine callbacks that still point here */
   int cancel_requested;
+  int64_t used; /* budget spent in the current resume */
+  int blown; /* over budget: fails with budget_exceeded */
   sl_timer timer; /* sleeps and wait timeouts */
   lsl_task *waiters, *next_waiter; /* tasks in task:wait on this one */
   lsl_task *waiting_on;

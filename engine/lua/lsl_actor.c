@@ -17,9 +17,13 @@
 
 #include "lsl.h"
 
+typedef struct lsl_aref lsl_aref;
+
 typedef struct lsl_lactor {
   lsl_swarm *S;
   sl_id id;
+  lsl_aref *self; /* the ref handed to handlers (pinned by self_ref) */
+  char *name;
   int fn_ref, on_start_ref, on_stop_ref, self_ref;
   lsl_task *task;  /* handler task in progress (actor suspended) */
   uint64_t token;  /* the ask it owes an answer */
@@ -27,10 +31,10 @@ typedef struct lsl_lactor {
   int start_err_ref; /* on_start's error message, for swarm:actor */
 } lsl_lactor;
 
-typedef struct lsl_aref {
+struct lsl_aref {
   lsl_swarm *S;
   sl_id id;
-} lsl_aref;
+};
 
 /* --- messages ------------------------------------------------------------- */
 
@@ -118,7 +122,9 @@ static void handler_done(lsl_task *t, void *ud) {
     sl_actor_stop(&S->engine, A->id, SL_ECRASHED); /* frees A */
     return;
   }
-  if (token)
+  if (token && t->status == LSL_CANCELLED)
+    sl__ask_fail(&S->engine, token, SL_ECANCELLED);
+  else if (token)
     reply_top(S, lsl_task_push_results(t, S->L), token);
   lsl_task_unpin(t);
   sl_actor_resume(&S->engine, A->id);
@@ -150,7 +156,11 @@ static int handle_protected(lua_State *L) {
   case LSL_FAILED:
     c->rc = SL_ECRASHED;
     break;
-  case LSL_CANCELLED:
+  case LSL_CANCELLED: /* it cancelled itself: the ask learns so */
+    if (c->m->reply) {
+      sl__ask_fail(&S->engine, c->m->reply, SL_ECANCELLED);
+      c->m->reply = 0;
+    }
     c->rc = 0;
     break;
   default: /* waiting: the actor waits with it */
@@ -191,6 +201,7 @@ static int start_protected(lua_State *L) {
 static int lua_start(sl_actor *self, void *arg) {
   lsl_lactor *A = sl_actor_state(self);
   A->id = sl_actor_id(self);
+  A->self->id = A->id; /* so `self` works inside on_start */
   if (A->on_start_ref == LUA_NOREF)
     return 0;
   if (lsl_protect(A->S, start_protected, A) != 0 || A->start_failed)
@@ -201,22 +212,15 @@ static int lua_start(sl_actor *self, void *arg) {
 typedef struct sctx {
   lsl_lactor *A;
   int reason;
+  lsl_task *task; /* the handler that was waiting, detached */
 } sctx;
 
 static int stop_protected(lua_State *L) {
   sctx *c = lua_touserdata(L, 1);
   lsl_lactor *A = c->A;
   lsl_swarm *S = A->S;
-  if (A->task != NULL) { /* killed while its handler waited */
-    lsl_task *t = A->task;
-    A->task = NULL;
-    t->on_done = NULL;
-    if (A->token)
-      sl__ask_fail(&S->engine, A->token, SL_ESTOPPED);
-    A->token = 0;
-    lsl_task_cancel(t);
-    lsl_task_unpin(t);
-  }
+  if (c->task != NULL)
+    lsl_task_cancel(c->task);
   if (A->on_stop_ref != LUA_NOREF && !A->start_failed) {
     lsl_pushref(S, L, A->on_stop_ref);
     lsl_pushref(S, L, A->self_ref);
@@ -230,14 +234,29 @@ static int stop_protected(lua_State *L) {
 static void lua_stop(sl_actor *self, int reason) {
   lsl_lactor *A = sl_actor_state(self);
   lsl_swarm *S = A->S;
+  /* Detach the waiting handler in plain C first: A is freed below whether or
+   * not the protected part gets to run. */
+  lsl_task *t = A->task;
+  uint64_t token = A->token;
+  A->task = NULL;
+  A->token = 0;
+  if (t != NULL) {
+    t->on_done = NULL;
+    t->done_ud = NULL;
+  }
+  if (token)
+    sl__ask_fail(&S->engine, token, SL_ESTOPPED);
   if (!S->finalizing) {
-    sctx c = {A, reason};
+    sctx c = {A, reason, t};
     lsl_protect(S, stop_protected, &c);
+    if (t != NULL)
+      lsl_task_unpin(t);
     lsl_unref(S, A->fn_ref);
     lsl_unref(S, A->on_start_ref);
     lsl_unref(S, A->on_stop_ref);
     lsl_unref(S, A->self_ref);
   }
+  free(A->name);
   free(A);
 }
 
@@ -257,11 +276,13 @@ int lsl_swarm_actor(lua_State *L) {
   lua_Integer mailbox = lsl_opt_integer(L, 3, fname, "mailbox", 64);
   if (mailbox < 1 || mailbox > 1000000)
     return luaL_error(L, "%s: option 'mailbox' must be in 1..1000000", fname);
+  const char *name = NULL;
   if (!lua_isnoneornil(L, 3)) {
     lua_getfield(L, 3, "name");
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
       return luaL_error(L, "%s: option 'name' must be a string (got %s)",
                         fname, luaL_typename(L, -1));
+    name = lua_tostring(L, -1); /* the options table keeps it alive */
     lua_pop(L, 1);
   }
   int has_start = lsl_opt_function(L, 3, fname, "on_start");
@@ -273,6 +294,7 @@ int lsl_swarm_actor(lua_State *L) {
   if (A == NULL)
     return luaL_error(L, "%s: out of memory", fname);
   A->S = S;
+  A->name = name ? strdup(name) : NULL;
   A->start_err_ref = LUA_NOREF;
   A->on_stop_ref = has_stop ? lsl_ref(S, L) : LUA_NOREF;
   A->on_start_ref = has_start ? lsl_ref(S, L) : LUA_NOREF;
@@ -280,6 +302,7 @@ int lsl_swarm_actor(lua_State *L) {
   A->fn_ref = lsl_ref(S, L);
   push_aref(L, S, SL_ID_NONE); /* the ref returned, and self for handlers */
   lsl_aref *r = lua_touserdata(L, -1);
+  A->self = r;
   lua_pushvalue(L, -1);
   A->self_ref = lsl_ref(S, L);
   sl_spawn_opts o = {(uint32_t)mailbox, SL_ID_NONE, NULL};
@@ -294,6 +317,7 @@ int lsl_swarm_actor(lua_State *L) {
     lsl_unref(S, A->self_ref);
     lsl_pushref(S, L, A->start_err_ref);
     lsl_unref(S, A->start_err_ref);
+    free(A->name);
     free(A);
     if (rc == SL_ECRASHED)
       return luaL_error(L, "%s: on_start failed: %s", fname,
@@ -402,8 +426,15 @@ static int ref_eq(lua_State *L) {
 
 static int ref_tostring(lua_State *L) {
   lsl_aref *r = checkref(L, 1);
-  lua_pushfstring(L, "starling.actor %d.%d", (int)sl_id_index(r->id),
-                  (int)sl_id_gen(r->id));
+  sl_actor *a = NULL;
+  if (r->S->engine.data != NULL && !r->S->finalizing)
+    a = sl_actor_get(&r->S->engine, r->id);
+  const char *name = NULL;
+  if (a != NULL && a->beh == &lua_behaviour)
+    name = ((lsl_lactor *)sl_actor_state(a))->name;
+  lua_pushfstring(L, "starling.actor %s%s(%d.%d%s)", name ? name : "",
+                  name ? " " : "", (int)sl_id_index(r->id),
+                  (int)sl_id_gen(r->id), a ? "" : ", stopped");
   return 1;
 }
 

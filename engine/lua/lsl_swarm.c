@@ -149,9 +149,6 @@ static int swarm_new(lua_State *L) {
   S->L = L;
   S->budget = (int)budget;
   S->tick_us = llround(tick * 1e6);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  S->main = lua_tothread(L, -1);
-  lua_pop(L, 1);
   luaL_setmetatable(L, LSL_SWARM);
   lua_newtable(L); /* the store */
   lua_setiuservalue(L, -2, 1);
@@ -204,6 +201,9 @@ static int swarm_run_until(lua_State *L) {
     lua_call(L, 0, 1);
     int ok = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    if (S->engine.data == NULL)
+      return luaL_error(L, "swarm:run_until: the predicate closed the swarm");
+    S->L = L;
     if (ok) {
       lua_pushboolean(L, 1);
       return 1;
@@ -256,6 +256,9 @@ static int swarm_close(lua_State *L) {
                          "(from a task or handler); use swarm:shutdown");
   S->L = L;
   swarm_shutdown_now(S, 0);
+  lsl_task_cancel_all(S); /* also after an earlier shutdown */
+  if (S->engine.data == NULL) /* closed meanwhile, from a __close handler */
+    return 0;
   sl_engine_close(&S->engine);
   S->engine.data = NULL;
   return 0;

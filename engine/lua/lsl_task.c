@@ -25,20 +25,44 @@
 
 #include "lsl.h"
 
-/* The task being resumed, per Lua state: kept in the main thread's extra
- * space so the budget hook (which gets no upvalues) can find it. */
-static lsl_task **current_slot(lsl_swarm *S) {
-  return (lsl_task **)lua_getextraspace(S->main);
+/* The task being resumed, per Lua state, for the budget hook (which gets no
+ * upvalues): a light userdata in the registry, set around each resume. */
+static char current_key;
+
+static lsl_task *current_task(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &current_key);
+  lsl_task *t = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return t;
+}
+
+static void set_current(lua_State *L, lsl_task *t) {
+  lua_pushlightuserdata(L, t);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &current_key);
+}
+
+/* The hook fires every `quantum` instructions on the task's thread and on
+ * every coroutine the task created (they inherit it), and charges them to
+ * the task being resumed, so the budget is per resume whatever coroutines
+ * the task juggles.  Code running outside any task is not charged. */
+static int quantum(const lsl_swarm *S) {
+  return S->budget < 1000 ? S->budget : 1000;
 }
 
 static void budget_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  lua_State *main = lua_tothread(L, -1);
-  lua_pop(L, 1);
-  lsl_task *t = *(lsl_task **)lua_getextraspace(main);
-  if (t != NULL && t->co != L)
-    lua_sethook(t->co, budget_hook, LUA_MASKCOUNT, 1);
+  lsl_task *t = current_task(L);
+  if (t == NULL)
+    return;
+  if (!t->blown) {
+    t->used += quantum(t->S);
+    if (t->used < t->S->budget)
+      return;
+    t->blown = 1;
+  }
+  /* Over budget: raise at every instruction from now on, so a pcall in the
+   * task cannot catch the error and carry on. */
+  lua_sethook(t->co, budget_hook, LUA_MASKCOUNT, 1);
   lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
   lua_pushliteral(L, "budget_exceeded");
   lua_error(L);
@@ -117,6 +141,27 @@ int lsl_task_push_results(lsl_task *t, lua_State *L) {
   return n;
 }
 
+typedef struct wake {
+  lsl_task *w, *t;
+} wake;
+
+static int wake_protected(lua_State *L) {
+  wake *k = lua_touserdata(L, 1);
+  int n = lsl_task_push_results(k->t, L);
+  lua_xmove(L, k->w->co, n);
+  lsl_task_resume(k->w, n);
+  return 0;
+}
+
+static void wake_waiter(sl_engine *e, void *ud, uintptr_t arg) {
+  (void)e;
+  wake k = {ud, (lsl_task *)arg};
+  if (k.w->status == LSL_RUNNING && k.w->wait == LSL_W_TASK)
+    lsl_protect(k.w->S, wake_protected, &k);
+  lsl_task_unpin(k.t);
+  lsl_task_unpin(k.w);
+}
+
 /* Ends a task: records its results (for DONE they are the `nres` values on
  * top of t->co), tells on_done and the tasks waiting on it, drops the pin.
  * For FAILED the message is on top of S->L. */
@@ -149,33 +194,44 @@ static void finish(lsl_task *t, int status, int nres) {
     lua_pop(L, 1);
   if (t->on_done != NULL)
     t->on_done(t, t->done_ud);
+  /* Waiters resume from the run queue, not from here: a chain of tasks
+   * each waiting on the next must not become a chain of C calls. */
   while (t->waiters != NULL) {
     lsl_task *w = t->waiters;
     t->waiters = w->next_waiter;
     w->next_waiter = NULL;
     w->waiting_on = NULL;
     sl_timer_stop(&w->timer);
-    int n = lsl_task_push_results(t, L);
-    lua_xmove(L, w->co, n);
-    lsl_task_resume(w, n);
+    lsl_task_pin(w);
+    lsl_task_pin(t);
+    if (sl_engine_defer(&S->engine, wake_waiter, w, (uintptr_t)t) != 0) {
+      lsl_task_unpin(t);
+      lsl_task_unpin(w);
+    }
   }
   lsl_task_unpin(t);
 }
 
 static void resume_later(sl_engine *e, void *ud, uintptr_t arg);
 
+static int tostring_protected(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+
 void lsl_task_resume(lsl_task *t, int nargs) {
   lsl_swarm *S = t->S;
   lua_State *from = S->L;
   lsl_task *prev = S->current;
-  lsl_task **slot = current_slot(S), *prev_slot = *slot;
+  lsl_task *prev_global = current_task(from);
   S->current = t;
-  *slot = t;
+  set_current(from, t);
   t->wait = LSL_W_NONE;
-  lua_sethook(t->co, budget_hook, LUA_MASKCOUNT, S->budget);
+  t->used = 0;
+  lua_sethook(t->co, budget_hook, LUA_MASKCOUNT, quantum(S));
   int nres = 0;
   int st = lua_resume(t->co, from, nargs, &nres);
-  *slot = prev_slot;
+  set_current(from, prev_global);
   S->current = prev;
   S->L = from;
   if (st == LUA_YIELD) {
@@ -199,9 +255,27 @@ void lsl_task_resume(lsl_task *t, int nargs) {
     finish(t, LSL_CANCELLED, 0);
     return;
   }
-  /* Failed: message for task.error, message and traceback for the log. */
-  const char *msg = luaL_tolstring(t->co, -1, NULL);
-  lua_xmove(t->co, from, 1); /* [msg] on S->L */
+  /* Failed: message for task.error, message and traceback for the log.
+   * The error object's __tostring is user code: run it protected, or a
+   * raise inside it would unwind through the engine. */
+  lua_xmove(t->co, from, 1);
+  if (t->blown) {
+    lua_pop(from, 1);
+    lua_pushliteral(from, "budget_exceeded"); /* as is, whatever wrapped it */
+  } else if (!lua_isstring(from, -1)) {
+    int err = lua_gettop(from);
+    lua_pushcfunction(from, tostring_protected);
+    lua_pushvalue(from, err);
+    if (lua_pcall(from, 1, 1, 0) != LUA_OK) {
+      lua_pop(from, 1);
+      lua_pushfstring(from, "(error object is a %s value)",
+                      luaL_typename(from, err));
+    }
+    lua_replace(from, err);
+  } else {
+    lua_tostring(from, -1); /* a number becomes its string */
+  }
+  const char *msg = lua_tostring(from, -1); /* [msg] on S->L */
   luaL_traceback(from, t->co, msg, 0);
   S->handler_errors++;
   lsl_log_error(S, "task failed", lua_tostring(from, -1));
@@ -311,9 +385,11 @@ int lsl_task_cancel(lsl_task *t) {
 }
 
 void lsl_task_cancel_all(lsl_swarm *S) {
-  /* Cancelling wakes waiters, which may run and start new tasks: go round
-   * until only tasks that are on the C stack right now are left. */
-  for (int round = 0; round < 1000; round++) {
+  /* Cancelling runs __close handlers, which could start tasks: go round
+   * until only tasks that are on the C stack right now are left.  This
+   * ends: after shutdown no new task can start (spawn, timers and actors
+   * refuse). */
+  for (;;) {
     lsl_task *t = S->tasks;
     while (t != NULL && lua_status(t->co) == LUA_OK && t->wait != LSL_W_START)
       t = t->next_live;
@@ -392,7 +468,11 @@ static int task_wait(lua_State *L) {
 
 static int task_cancel(lua_State *L) {
   lsl_task *t = checktask(L, 1);
-  if (t->status == LSL_RUNNING && t->S->engine.data != NULL)
+  if (t->S->engine.data == NULL) { /* closed: every task was cancelled */
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (t->status == LSL_RUNNING)
     t->S->L = L;
   int rc = t->status == LSL_RUNNING ? lsl_task_cancel(t) : 0;
   if (rc == 2 && t->S->current == t && t->co == L)

@@ -27,6 +27,8 @@ static void unpin(lsl_ltimer *lt) {
 static int fire_protected(lua_State *L) {
   lsl_ltimer *lt = lua_touserdata(L, 1);
   lsl_swarm *S = lt->S;
+  if (lt->self_ref == LUA_NOREF) /* cancelled: armed timers are pinned */
+    return 0;
   lsl_pushref(S, L, lt->self_ref); /* timer */
   if (!lt->repeat)
     unpin(lt); /* one-shot: done with the engine; the stack holds it now */
