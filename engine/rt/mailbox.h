@@ -13,6 +13,14 @@
  * one-message-in-flight pattern reuses the same chunk from the pool's free
  * list, so a send never calls malloc in the steady state.  The bound is
  * enforced on count, independently of chunking.
+ *
+ * The pool carves chunks out of arenas that double in size, from 64 chunks
+ * (30 KB, enough for a small swarm) up to about 2 MB, which are allocated as
+ * transparent huge pages, populated at once: a burst of a million queued
+ * messages then costs a few dozen system calls instead of tens of thousands
+ * of page faults.  An arena whose chunks
+ * are all free goes back to the system once the pool holds more than
+ * max_free free chunks, so a burst's memory does not stay forever.
  */
 #ifndef SL_MAILBOX_H
 #define SL_MAILBOX_H
@@ -24,17 +32,22 @@
 
 #define SL_MCHUNK 8
 
+typedef struct sl_marena sl_marena;
+
 typedef struct sl_mchunk {
   struct sl_mchunk *next;
+  sl_marena *arena;
   sl_msg msg[SL_MCHUNK];
 } sl_mchunk;
 
 /* Free chunks shared by every mailbox of one engine (one thread). */
 typedef struct sl_mpool {
-  sl_mchunk *free;
-  size_t nfree;
-  size_t max_free; /* chunks kept beyond this go back to malloc */
-  size_t allocated; /* chunks currently out of malloc, pooled or in use */
+  sl_marena *arenas; /* every arena */
+  sl_marena *avail;  /* arenas with at least one free chunk */
+  size_t nfree;      /* free chunks, all arenas */
+  size_t max_free;   /* free chunks kept before empty arenas are released */
+  size_t allocated;  /* chunks in existence (free or in use) */
+  uint32_t next_arena; /* chunks in the next arena */
 } sl_mpool;
 
 typedef struct sl_mailbox {
@@ -45,8 +58,8 @@ typedef struct sl_mailbox {
 } sl_mailbox;
 
 void sl_mpool_init(sl_mpool *p, size_t max_free);
-/* Frees the pooled chunks.  Chunks still held by mailboxes are not tracked
- * here: clear every mailbox first. */
+/* Frees every arena.  Chunks still held by mailboxes go with them: clear
+ * every mailbox first. */
 void sl_mpool_close(sl_mpool *p);
 
 /* An empty mailbox holding at most `bound` messages (bound >= 1). */
