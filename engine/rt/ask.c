@@ -6,10 +6,12 @@
  *
  *   SENDING --(request queued)--> WAITING --(reply | timeout | dropped)--> DONE
  *
- * DONE records wait on the run queue for their callback and are freed right
- * after it, so a late reply finds either a DONE record or a stale token and is
- * dropped either way.  Failures seen while still SENDING (the receiver was
- * gone) are reported by sl_actor_ask's return value instead of the callback.
+ * In WAITING the asker is a receiver waiting on the record's oneshot; the
+ * reply sends into it, a timeout or a dropped request closes it with the
+ * error, and the oneshot's waiter runs the callback from the run queue and
+ * then frees the record.  A late reply finds the record DONE, or its token
+ * stale, and is dropped.  Failures seen while still SENDING (the receiver
+ * was gone) are reported by sl_actor_ask's return value instead.
  */
 #include "ask.h"
 
@@ -17,36 +19,33 @@
 
 enum { ASK_SENDING = 1, ASK_WAITING, ASK_DONE };
 
-static void ask_complete(sl_engine *e, void *ud, uintptr_t arg) {
-  (void)arg;
-  sl_ask *k = ud;
-  if (k->status == 0) {
-    k->cb(e, k->ud, 0, &k->reply);
-    sl_msg_release(&k->reply);
-  } else {
-    k->cb(e, k->ud, k->status, NULL);
-  }
-  sl_slab_free(&e->asks, k);
+static void msg_drop(void *ctx, void *elem) {
+  (void)ctx;
+  sl_msg_release(elem);
 }
 
-/* Moves a WAITING record to DONE and queues its callback. */
-static void ask_finish(sl_engine *e, sl_ask *k, int status,
-                       const sl_msg *reply) {
-  k->state = ASK_DONE;
-  k->status = status;
+static const sl_elem_ops msg_ops = {sizeof(sl_msg), msg_drop, NULL};
+
+static int on_answer(sl_engine *e, void *ud, int status, void *elem) {
+  sl_ask *k = ud;
+  k->cb(e, k->ud, status, elem);
   sl_timer_stop(&k->timer);
-  if (reply != NULL)
-    k->reply = *reply;
-  if (sl_engine_defer(e, ask_complete, k, 0) != 0) {
-    /* No memory to queue it: answer now rather than never. */
-    ask_complete(e, k, 0);
-  }
+  sl_oneshot_free(&k->answer);
+  sl_slab_free(&e->asks, k);
+  return 0; /* the reply's payload is freed unless the callback took it */
+}
+
+/* Ends a WAITING ask with an error: its oneshot closes. */
+static void ask_end(sl_ask *k, int err) {
+  k->state = ASK_DONE;
+  sl_timer_stop(&k->timer);
+  sl_oneshot_close(&k->answer, err);
 }
 
 static void ask_timeout(sl_timer *t) {
   sl_ask *k = t->data;
   if (k->state == ASK_WAITING)
-    ask_finish(k->engine, k, SL_ETIMEOUT, NULL);
+    ask_end(k, SL_ETIMEOUT);
 }
 
 int sl_actor_ask(sl_engine *e, sl_id to, const sl_msg *msg,
@@ -64,6 +63,7 @@ int sl_actor_ask(sl_engine *e, sl_id to, const sl_msg *msg,
   k->state = ASK_SENDING;
   sl_timer_init(e, &k->timer);
   k->timer.data = k;
+  sl_oneshot_init(&k->answer, e, &msg_ops, &k->reply);
   sl_msg m = *msg;
   m.reply = token;
   int rc = sl_actor_send(e, to, &m, NULL, NULL);
@@ -71,10 +71,20 @@ int sl_actor_ask(sl_engine *e, sl_id to, const sl_msg *msg,
     sl_slab_free(&e->asks, k);
     return rc;
   }
+  sl_chan_waiter *w;
+  rc = sl_oneshot_recv(&k->answer, -1, on_answer, k, &w);
   k->state = ASK_WAITING;
+  if (rc != SL_WAIT) {
+    /* No memory for the waiter: the request is out, the answer cannot be
+     * delivered; say so now rather than never. */
+    k->state = ASK_DONE;
+    cb(e, ud, SL_ENOMEM, NULL);
+    sl_slab_free(&e->asks, k);
+    return 0;
+  }
   if (timeout_us >= 0 &&
       sl_timer_start(&k->timer, ask_timeout, timeout_us, 0) != 0)
-    ask_finish(e, k, SL_ENOMEM, NULL);
+    ask_end(k, SL_ENOMEM);
   return 0;
 }
 
@@ -85,8 +95,9 @@ int sl_reply(sl_engine *e, uint64_t token, const sl_msg *reply) {
     sl_msg_release(&r);
     return token ? SL_ETIMEOUT : SL_EINVAL;
   }
-  ask_finish(e, k, 0, reply);
-  return 0;
+  k->state = ASK_DONE;
+  sl_timer_stop(&k->timer);
+  return sl_oneshot_send(&k->answer, reply) == 0 ? 0 : SL_ETIMEOUT;
 }
 
 int sl_actor_reply(sl_engine *e, sl_msg *req, const sl_msg *reply) {
@@ -97,10 +108,8 @@ int sl_actor_reply(sl_engine *e, sl_msg *req, const sl_msg *reply) {
 
 void sl__ask_fail(sl_engine *e, uint64_t token, int err) {
   sl_ask *k = sl_slab_get(&e->asks, token);
-  if (k == NULL)
-    return;
-  if (k->state == ASK_WAITING)
-    ask_finish(e, k, err, NULL);
+  if (k != NULL && k->state == ASK_WAITING)
+    ask_end(k, err);
   /* SENDING: sl_actor_ask reports the failure through its return value. */
 }
 
@@ -108,6 +117,6 @@ void sl__ask_fail_all(sl_engine *e, int err) {
   for (uint32_t i = 0; i < e->asks.used; i++) {
     sl_ask *k = sl_slab_at(&e->asks, i);
     if (sl_slab_is_live(k) && k->state == ASK_WAITING)
-      ask_finish(e, k, err, NULL);
+      ask_end(k, err);
   }
 }

@@ -3,6 +3,8 @@
  *
  * sl_actor_ask sends a message carrying a reply token; the receiver answers
  * with sl_actor_reply (or sl_reply with a token it kept, to answer later).
+ * The answer travels through a oneshot channel that the reply fills and the
+ * timeout (or the request being dropped) closes.
  * The asker's callback runs exactly once, from the run queue: with the reply,
  * with SL_ETIMEOUT, or with SL_ESTOPPED when the receiver stopped before
  * answering.  A reply that comes after the ask ended is dropped and its
@@ -13,6 +15,7 @@
 #define SL_ASK_H
 
 #include "actor.h"
+#include "chan/oneshot.h"
 
 /* status 0: *reply is the answer; the callback may take reply->payload (set
  * it to NULL), otherwise it is freed after the callback.  status < 0: reply
@@ -26,9 +29,9 @@ typedef struct sl_ask {
   sl_reply_cb cb;
   void *ud;
   sl_timer timer;
-  sl_msg reply;
-  int status;
-  uint8_t state; /* see ask.c */
+  sl_oneshot answer; /* filled by the reply, closed by timeout or drop */
+  sl_msg reply;      /* the oneshot's storage */
+  uint8_t state;     /* see ask.c */
 } sl_ask;
 
 /* Sends *msg to `to` as a request (waiting for mailbox room if need be) and

@@ -154,6 +154,13 @@ int sl_engine_post(sl_engine *e, sl_id to, const sl_msg *msg);
 /* Thread-safe: runs fn(e, ud, 0) on the engine's thread. */
 int sl_engine_post_call(sl_engine *e, sl_run_fn fn, void *ud);
 
+/* Thread-safe: runs fn(e, ud, copy) on the engine's thread, where copy holds
+ * the `len` bytes of data (len <= sizeof(sl_msg); they travel inline, no
+ * allocation).  Returns 0, SL_EINVAL or SL_ENOMEM. */
+typedef void (*sl_data_fn)(sl_engine *e, void *ud, const void *data);
+int sl_engine_post_data(sl_engine *e, sl_data_fn fn, void *ud,
+                        const void *data, size_t len);
+
 static inline sl_rng *sl_engine_rng(sl_engine *e) { return &e->rng; }
 
 /* Internals shared by the rt files. */

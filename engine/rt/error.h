@@ -25,7 +25,8 @@
   X(ENOTENOUGH, -12, "not_enough_drones")                                      \
   X(EEMERGENCY, -13, "emergency")                                              \
   X(EBUSY, -14, "busy")                                                        \
-  X(EEXIST, -15, "already_exists")
+  X(EEXIST, -15, "already_exists")                                             \
+  X(EEMPTY, -16, "empty")
 
 enum {
   SL_OK = 0,

@@ -16,8 +16,9 @@
 #include "actor.h"
 
 struct sl_xitem {
-  sl_run_fn fn;
-  void *ud;
+  sl_run_fn fn;      /* a call, or */
+  sl_data_fn dfn;    /* a call with inline data (in msg's bytes), or */
+  void *ud;          /* neither: a message for actor `to` */
   sl_id to;
   sl_msg msg;
 };
@@ -33,7 +34,7 @@ void sl__xpost_init(sl_engine *e) {
 
 void sl__xpost_close(sl_engine *e) {
   for (size_t i = 0; i < e->xlen; i++)
-    if (e->xitems[i].fn == NULL)
+    if (e->xitems[i].fn == NULL && e->xitems[i].dfn == NULL)
       sl_msg_release(&e->xitems[i].msg);
   free(e->xitems);
   free(e->xspare);
@@ -63,7 +64,7 @@ static int xpush(sl_engine *e, const sl_xitem *it) {
 }
 
 int sl_engine_post(sl_engine *e, sl_id to, const sl_msg *msg) {
-  sl_xitem it = {NULL, NULL, to, *msg};
+  sl_xitem it = {NULL, NULL, NULL, to, *msg};
   int rc = xpush(e, &it);
   if (rc != 0)
     sl_msg_release(&it.msg);
@@ -75,6 +76,18 @@ int sl_engine_post_call(sl_engine *e, sl_run_fn fn, void *ud) {
   memset(&it, 0, sizeof(it));
   it.fn = fn;
   it.ud = ud;
+  return xpush(e, &it);
+}
+
+int sl_engine_post_data(sl_engine *e, sl_data_fn fn, void *ud,
+                        const void *data, size_t len) {
+  if (len > sizeof(sl_msg))
+    return SL_EINVAL;
+  sl_xitem it;
+  memset(&it, 0, sizeof(it));
+  it.dfn = fn;
+  it.ud = ud;
+  memcpy(&it.msg, data, len);
   return xpush(e, &it);
 }
 
@@ -95,6 +108,8 @@ void sl__xpost_drain(sl_engine *e) {
     sl_xitem *it = &items[i];
     if (it->fn != NULL)
       it->fn(e, it->ud, 0);
+    else if (it->dfn != NULL)
+      it->dfn(e, it->ud, &it->msg);
     else
       sl_actor_send(e, it->to, &it->msg, NULL, NULL);
   }
