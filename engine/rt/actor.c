@@ -23,6 +23,7 @@ struct sl_waiter {
 };
 
 static void actor_turn(sl_engine *e, void *ud, uintptr_t arg);
+void sl__monitors_fire(sl_engine *e, sl_actor *a, int reason);
 
 void sl_msg_free_payload(sl_msg *m) { free(m->payload); }
 
@@ -113,6 +114,7 @@ static void finalize(sl_engine *e, sl_actor *a, int reason) {
     waiter_finish(e, w, SL_ESTOPPED);
   }
   a->waiters_tail = NULL;
+  sl__monitors_fire(e, a, reason);
   unlink_actor(e, a);
   sl_slab_free(&e->actors, a);
 }

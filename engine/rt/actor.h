@@ -60,6 +60,17 @@ enum {
 };
 
 typedef struct sl_waiter sl_waiter;
+typedef struct sl_monitor sl_monitor;
+
+/* System message types (user types must stay below SL_MSG_SYSTEM). */
+#define SL_MSG_SYSTEM 0xffff0000u
+/* A monitored actor stopped: from = its id, a.i = the exit reason, b.i =
+ * the monitor's id, payload = its exit message (a C string) or NULL. */
+#define SL_MSG_DOWN (SL_MSG_SYSTEM + 1)
+
+/* A callback monitor's notice, run from the run queue.  msg may be NULL. */
+typedef void (*sl_down_fn)(sl_engine *e, void *ud, sl_id target, int reason,
+                           const char *msg);
 
 struct sl_actor {
   sl_slot slot;
@@ -72,6 +83,9 @@ struct sl_actor {
   sl_actor *prev, *next; /* spawn order */
   sl_id parent;
   sl_waiter *waiters, *waiters_tail; /* senders waiting for room */
+  sl_monitor *monitors;              /* who to tell when it stops */
+  char *exit_msg;                    /* why it stopped, for the notices */
+  void *kill_timer;                  /* a graceful stop's deadline */
 };
 
 /* Called when a waiting send ends: status 0 (the message is in the mailbox)
@@ -102,6 +116,28 @@ int sl_actor_send(sl_engine *e, sl_id to, const sl_msg *msg, sl_send_cb cb,
  * on_stop must abandon the work it was waiting on.  Returns 0, or
  * SL_ESTOPPED when the id is stale. */
 int sl_actor_stop(sl_engine *e, sl_id id, int reason);
+
+/* Graceful stop: an actor in the middle of a message (suspended) gets until
+ * `timeout_us` to finish it, then is stopped with SL_EXIT_KILLED; any other
+ * actor stops at once with SL_EXIT_SHUTDOWN.  Returns 0 (stopped now),
+ * SL_WAIT (stopping; monitors learn when), or SL_ESTOPPED. */
+int sl_actor_shutdown(sl_engine *e, sl_id id, int64_t timeout_us);
+
+/* Records why the actor is stopping (copied), for the down notices of its
+ * monitors: a crashed Lua handler's error, for instance. */
+void sl_actor_set_exit_message(sl_actor *a, const char *msg);
+
+/* Monitors `target` on behalf of actor `watcher`, which gets an SL_MSG_DOWN
+ * message when target stops (at once if it already has, with reason
+ * SL_ESTOPPED).  *mon names the monitor.  Returns 0 or SL_ENOMEM. */
+int sl_actor_monitor(sl_engine *e, sl_id target, sl_id watcher,
+                     uint64_t *mon);
+/* The same with a callback instead of a watcher actor. */
+int sl_actor_monitor_cb(sl_engine *e, sl_id target, sl_down_fn fn, void *ud,
+                        uint64_t *mon);
+/* Removes a monitor whose notice has not been sent.  Returns 0 or
+ * SL_ENOTFOUND. */
+int sl_actor_demonitor(sl_engine *e, uint64_t mon);
 
 /* Ends a suspension (see SL_WAIT): the actor takes its next message, or stops
  * if a stop was requested meanwhile.  Called from inside the handler that is

@@ -76,6 +76,7 @@ int sl_engine_init(sl_engine *e, const sl_engine_opts *opts) {
   e->mailbox = opts->mailbox ? opts->mailbox : 64;
   sl_slab_init(&e->actors, sizeof(sl_actor));
   sl_slab_init(&e->asks, sizeof(sl_ask));
+  sl_slab_init(&e->monitors, sl__monitor_size());
   sl_mpool_init(&e->mpool, 4096);
   sl_rng_seed(&e->rng, opts->seed);
   sl__xpost_init(e);
@@ -128,6 +129,7 @@ int sl_engine_close(sl_engine *e) {
   e->rq_len = e->rq_cap = 0;
   sl_slab_close(&e->actors);
   sl_slab_close(&e->asks);
+  sl_slab_close(&e->monitors);
   sl_mpool_close(&e->mpool);
   return rc;
 }

@@ -74,6 +74,7 @@ struct sl_engine {
   sl_actor *first, *last; /* live actors in spawn order */
   sl_mpool mpool;
   sl_slab asks;
+  sl_slab monitors;
   sl_rng rng;
 
   /* Cross-thread posting (xpost.c). */
@@ -174,6 +175,7 @@ size_t sl__engine_drain(sl_engine *e, size_t limit);
 int sl__engine_step(sl_engine *e, int64_t deadline);
 /* Runs the real-clock loop for dt_us, without run_for's re-entry check. */
 void sl__engine_run_real(sl_engine *e, int64_t dt_us);
+size_t sl__monitor_size(void);
 void sl__xpost_init(sl_engine *e);
 void sl__xpost_close(sl_engine *e);
 void sl__xpost_drain(sl_engine *e);
