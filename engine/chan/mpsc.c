@@ -71,7 +71,7 @@ static void put(sl_mpsc *ch, const void *elem) {
 
 int sl_mpsc_try_send(sl_mpsc *ch, const void *elem) {
   int rc = ch->closed ? SL_ECLOSED
-           : (ch->len == ch->cap || ch->senders) ? SL_EFULL
+           : (ch->len == ch->cap || ch->senders) ? SL_ECHANFULL
                                                  : 0;
   if (rc != 0) {
     unsigned char tmp[ch->ops.size];

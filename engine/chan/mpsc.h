@@ -36,7 +36,7 @@ int sl_mpsc_init(sl_mpsc *ch, sl_engine *e, const sl_elem_ops *ops,
 /* Closes the channel, drops what it holds and frees it. */
 void sl_mpsc_free(sl_mpsc *ch);
 
-/* 0, SL_EFULL or SL_ECLOSED; the value is dropped on failure. */
+/* 0, SL_ECHANFULL or SL_ECLOSED; the value is dropped on failure. */
 int sl_mpsc_try_send(sl_mpsc *ch, const void *elem);
 /* 0 (in), SL_WAIT (waits; cb, which may be NULL, runs once later with 0 or
  * SL_ECLOSED), SL_ECLOSED or SL_ENOMEM (dropped; cb not called). */

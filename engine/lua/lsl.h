@@ -22,11 +22,15 @@
 
 #include "rt/actor.h"
 #include "rt/ask.h"
+#include "stream/item.h"
 
 #define LSL_SWARM "starling.swarm"
 #define LSL_TASK "starling.task"
 #define LSL_TIMER "starling.timer"
 #define LSL_REF "starling.actor"
+#define LSL_CHANNEL "starling.channel"
+#define LSL_RECEIVER "starling.receiver"
+#define LSL_SUB "starling.subscription"
 #define LSL_SWARMS "starling.swarms" /* registry: weak engine -> swarm */
 
 enum { LSL_MSG_LUA = 0x4c554100 }; /* sl_msg.type of a Lua value message */
@@ -44,6 +48,8 @@ typedef struct lsl_swarm {
   uint64_t handler_errors;
   uint64_t tasks_started;
   lsl_task *tasks; /* running tasks, newest first (for shutdown) */
+  sl_value_ops vops; /* Lua values as stream items (lsl_stream.c) */
+  uint64_t restarts; /* actors restarted by supervisors */
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -128,6 +134,18 @@ int lsl_swarm_actor(lua_State *L);
 /* A Lua value as a message: pops it from L into *m. */
 void lsl_msg_from_lua(lsl_swarm *S, lua_State *L, sl_msg *m);
 void lsl_msg_push(lsl_swarm *S, lua_State *L, const sl_msg *m);
+
+/* lsl_chan.c */
+void lsl_chan_open(lua_State *L);
+int lsl_swarm_channel(lua_State *L);
+int lsl_chan_info(lua_State *L, int idx, void **chan, int *kind);
+
+/* lsl_stream.c */
+void lsl_stream_open(lua_State *L);
+int lsl_core_stream_sink(lua_State *L);
+void lsl_value_ops_init(lsl_swarm *S);
+/* Pushes a stream item as a Lua value. */
+void lsl_push_item(lsl_swarm *S, lua_State *L, const sl_item *it);
 
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,

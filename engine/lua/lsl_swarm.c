@@ -147,6 +147,7 @@ static int swarm_new(lua_State *L) {
                       rc < -100 ? uv_strerror(rc) : sl_strerror(rc));
   S->engine.data = S;
   S->L = L;
+  lsl_value_ops_init(S);
   S->budget = (int)budget;
   S->tick_us = llround(tick * 1e6);
   luaL_setmetatable(L, LSL_SWARM);
@@ -299,6 +300,7 @@ static const luaL_Reg swarm_methods[] = {
     {"after", lsl_swarm_after},
     {"every", lsl_swarm_every},
     {"actor", lsl_swarm_actor},
+    {"channel", lsl_swarm_channel},
     {"shutdown", swarm_shutdown},
     {"close", swarm_close},
     {NULL, NULL},
@@ -330,6 +332,8 @@ int luaopen_starling_core(lua_State *L) {
   lsl_task_open(L);
   lsl_timer_open(L);
   lsl_actor_open(L);
+  lsl_chan_open(L);
+  lsl_stream_open(L);
 
   lua_newtable(L);
   lua_pushcfunction(L, swarm_new);
@@ -337,6 +341,12 @@ int luaopen_starling_core(lua_State *L) {
   luaL_getmetatable(L, LSL_SWARM);
   lua_getfield(L, -1, "__index");
   lua_setfield(L, -3, "swarm_methods"); /* for the Lua half of the API */
+  lua_pop(L, 1);
+  lua_pushcfunction(L, lsl_core_stream_sink);
+  lua_setfield(L, -2, "stream_sink");
+  luaL_getmetatable(L, LSL_CHANNEL);
+  lua_getfield(L, -1, "methods");
+  lua_setfield(L, -3, "channel_methods");
   lua_pop(L, 1);
   return 1;
 }

@@ -122,6 +122,7 @@ int sl_engine_close(sl_engine *e) {
     rc = uv_loop_close(&e->loop);
     e->loop_ready = 0;
   }
+  e->closed = 1;
   sl__xpost_close(e);
   sl__theap_close(&e->timers);
   free(e->rq);
@@ -149,6 +150,8 @@ static int rq_grow(sl_engine *e) {
 }
 
 int sl__engine_push(sl_engine *e, sl_run_fn fn, void *ud, uintptr_t arg) {
+  if (e->closed)
+    return SL_ECLOSED;
   if (e->rq_len == e->rq_cap && rq_grow(e) != 0)
     return SL_ENOMEM;
   sl_runnable *r = &e->rq[(e->rq_head + e->rq_len) & (e->rq_cap - 1)];

@@ -94,6 +94,7 @@ struct sl_engine {
   unsigned idle_active : 1;
   unsigned stop_requested : 1;
   unsigned closing : 1;   /* shutdown began: no new actors */
+  unsigned closed : 1;    /* sl_engine_close ran: no more work at all */
   unsigned running : 1;   /* inside run_for */
   int depth;              /* actor handlers on the C stack right now */
 

@@ -26,7 +26,8 @@
   X(EEMERGENCY, -13, "emergency")                                              \
   X(EBUSY, -14, "busy")                                                        \
   X(EEXIST, -15, "already_exists")                                             \
-  X(EEMPTY, -16, "empty")
+  X(EEMPTY, -16, "empty")                                                      \
+  X(ECHANFULL, -17, "full")
 
 enum {
   SL_OK = 0,

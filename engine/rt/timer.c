@@ -92,6 +92,8 @@ int sl_timer_start(sl_timer *t, sl_timer_cb cb, int64_t timeout_us,
   if (timeout_us < 0 || repeat_us < 0 || cb == NULL)
     return SL_EINVAL;
   sl_engine *e = t->engine;
+  if (e->closed)
+    return SL_ECLOSED;
   if (sl_timer_is_active(t))
     heap_remove(&e->timers, t->heap_index);
   t->cb = cb;

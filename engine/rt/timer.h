@@ -48,7 +48,7 @@ void sl_timer_init(sl_engine *e, sl_timer *t);
 
 /* Arms the timer to fire `timeout_us` from now and then every `repeat_us`
  * (0: once).  Restarting an active timer re-arms it.  Returns 0, SL_EINVAL
- * for a negative time, or SL_ENOMEM. */
+ * for a negative time, SL_ECLOSED after sl_engine_close, or SL_ENOMEM. */
 int sl_timer_start(sl_timer *t, sl_timer_cb cb, int64_t timeout_us,
                    int64_t repeat_us);
 

@@ -47,7 +47,7 @@ TEST(mpsc_fifo_and_full) {
   for (int i = 1; i <= 3; i++)
     CHECK_INT(sl_mpsc_try_send(&ch, &i), 0);
   int four = 4;
-  CHECK_INT(sl_mpsc_try_send(&ch, &four), SL_EFULL);
+  CHECK_INT(sl_mpsc_try_send(&ch, &four), SL_ECHANFULL);
   CHECK_INT(dropped, 1); /* a refused value is dropped */
   int v;
   for (int i = 1; i <= 3; i++) {
@@ -69,7 +69,7 @@ TEST(mpsc_send_waits_for_room_in_order) {
   CHECK_INT(sl_mpsc_send(&ch, &a, on_sent, &s), 0);
   CHECK_INT(sl_mpsc_send(&ch, &b, on_sent, &s), SL_WAIT);
   CHECK_INT(sl_mpsc_send(&ch, &c, on_sent, &s), SL_WAIT);
-  CHECK_INT(sl_mpsc_try_send(&ch, &a), SL_EFULL); /* no queue jumping */
+  CHECK_INT(sl_mpsc_try_send(&ch, &a), SL_ECHANFULL); /* no queue jumping */
   for (int i = 1; i <= 3; i++) {
     CHECK_INT(sl_mpsc_try_recv(&ch, &v), 0);
     CHECK_INT(v, i);

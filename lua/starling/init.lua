@@ -14,4 +14,11 @@ local starling = {
 -- See API.md section 1 for the options.
 starling.swarm = core.swarm
 
+local stream = require "starling.stream"
+
+--- ch:stream() -> a stream of the channel's values (API.md section 8).
+function core.channel_methods.stream(ch)
+  return stream.new(ch:swarm(), ch)
+end
+
 return starling
