@@ -23,6 +23,7 @@
 #include "rt/actor.h"
 #include "rt/ask.h"
 #include "stream/item.h"
+#include "swarm/event.h"
 
 #define LSL_SWARM "starling.swarm"
 #define LSL_TASK "starling.task"
@@ -31,6 +32,8 @@
 #define LSL_CHANNEL "starling.channel"
 #define LSL_RECEIVER "starling.receiver"
 #define LSL_SUB "starling.subscription"
+#define LSL_EVSUB "starling.events"
+#define LSL_SUP "starling.supervisor"
 #define LSL_SWARMS "starling.swarms" /* registry: weak engine -> swarm */
 
 enum { LSL_MSG_LUA = 0x4c554100 }; /* sl_msg.type of a Lua value message */
@@ -50,6 +53,8 @@ typedef struct lsl_swarm {
   lsl_task *tasks; /* running tasks, newest first (for shutdown) */
   sl_value_ops vops; /* Lua values as stream items (lsl_stream.c) */
   uint64_t restarts; /* actors restarted by supervisors */
+  sl_bus bus;        /* the event bus */
+  int bus_ready;
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -131,6 +136,8 @@ int lsl_swarm_after(lua_State *L);
 int lsl_swarm_every(lua_State *L);
 void lsl_actor_open(lua_State *L);
 int lsl_swarm_actor(lua_State *L);
+/* The id of the actor ref at idx, or SL_ID_NONE if it is not one. */
+sl_id lsl_ref_id(lua_State *L, int idx);
 /* A Lua value as a message: pops it from L into *m. */
 void lsl_msg_from_lua(lsl_swarm *S, lua_State *L, sl_msg *m);
 void lsl_msg_push(lsl_swarm *S, lua_State *L, const sl_msg *m);
@@ -146,6 +153,18 @@ int lsl_core_stream_sink(lua_State *L);
 void lsl_value_ops_init(lsl_swarm *S);
 /* Pushes a stream item as a Lua value. */
 void lsl_push_item(lsl_swarm *S, lua_State *L, const sl_item *it);
+
+/* lsl_event.c */
+void lsl_event_open(lua_State *L);
+int lsl_swarm_on(lua_State *L);
+int lsl_swarm_events(lua_State *L);
+/* Publishes an event (the bus takes its strings). */
+int lsl_publish(lsl_swarm *S, sl_event *ev);
+void lsl_push_event(lua_State *L, const sl_event *ev);
+
+/* lsl_sup.c */
+void lsl_sup_open(lua_State *L);
+int lsl_swarm_supervise(lua_State *L);
 
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,

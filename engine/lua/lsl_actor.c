@@ -59,6 +59,11 @@ void lsl_msg_push(lsl_swarm *S, lua_State *L, const sl_msg *m) {
 
 /* --- refs ----------------------------------------------------------------- */
 
+sl_id lsl_ref_id(lua_State *L, int idx) {
+  lsl_aref *r = luaL_testudata(L, idx, LSL_REF);
+  return r ? r->id : SL_ID_NONE;
+}
+
 static lsl_aref *checkref(lua_State *L, int idx) {
   return luaL_checkudata(L, idx, LSL_REF);
 }
@@ -108,6 +113,17 @@ static void reply_top(lsl_swarm *S, int n, uint64_t token) {
   sl_reply(&S->engine, token, &r);
 }
 
+/* A crashed handler's error becomes the actor's exit message (what its
+ * monitors and supervisor report). */
+static void set_exit_message(lsl_swarm *S, sl_id id, lsl_task *t) {
+  sl_actor *a = sl_actor_get(&S->engine, id);
+  lua_State *L = S->L;
+  if (a == NULL || lsl_task_push_results(t, L) != 2)
+    return;
+  sl_actor_set_exit_message(a, lua_tostring(L, -1));
+  lua_pop(L, 2);
+}
+
 static void handler_done(lsl_task *t, void *ud) {
   lsl_lactor *A = ud;
   lsl_swarm *S = A->S;
@@ -118,6 +134,7 @@ static void handler_done(lsl_task *t, void *ud) {
   if (t->status == LSL_FAILED) {
     if (token)
       sl__ask_fail(&S->engine, token, SL_ESTOPPED);
+    set_exit_message(S, A->id, t);
     lsl_task_unpin(t);
     sl_actor_stop(&S->engine, A->id, SL_ECRASHED); /* frees A */
     return;
@@ -153,9 +170,15 @@ static int handle_protected(lua_State *L) {
     }
     c->rc = 0;
     break;
-  case LSL_FAILED:
+  case LSL_FAILED: {
+    int n = lsl_task_push_results_at(L, -1);
+    sl_actor *a = sl_actor_get(&S->engine, A->id);
+    if (a != NULL && n == 2)
+      sl_actor_set_exit_message(a, lua_tostring(L, -1));
+    lua_pop(L, n);
     c->rc = SL_ECRASHED;
     break;
+  }
   case LSL_CANCELLED: /* it cancelled itself: the ask learns so */
     if (c->m->reply) {
       sl__ask_fail(&S->engine, c->m->reply, SL_ECANCELLED);

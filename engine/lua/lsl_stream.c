@@ -604,10 +604,15 @@ static int sub_gc(lua_State *L) {
   if (!s->done && !s->S->finalizing && s->S->engine.data != NULL) {
     s->S->L = L;
     sub_stop(s);
-  } else if (!s->done) {
+  } else if (!s->done) { /* the swarm is gone: free what is ours */
     s->done = 1;
     sl_stream_free(s->pipe);
     s->pipe = NULL;
+    if (s->kind == K_BCAST)
+      sl_bcast_unsubscribe(s->src);
+    else if (s->kind == K_WATCH)
+      sl_watch_unsubscribe(s->src);
+    s->src = NULL;
   }
   return 0;
 }

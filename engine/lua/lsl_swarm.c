@@ -148,6 +148,12 @@ static int swarm_new(lua_State *L) {
   S->engine.data = S;
   S->L = L;
   lsl_value_ops_init(S);
+  if (sl_bus_init(&S->bus, &S->engine, 1024) != 0) {
+    sl_engine_close(&S->engine);
+    S->engine.data = NULL;
+    return luaL_error(L, "%s: out of memory", fn);
+  }
+  S->bus_ready = 1;
   S->budget = (int)budget;
   S->tick_us = llround(tick * 1e6);
   luaL_setmetatable(L, LSL_SWARM);
@@ -230,9 +236,14 @@ static void swarm_shutdown_now(lsl_swarm *S, int64_t timeout_us) {
     return;
   S->shut = 1;
   /* Actors first: a handler in progress gets until the deadline to finish
-   * (the tasks it waits on keep running meanwhile); what is left after that
-   * is cancelled. */
+   * (the tasks it waits on keep running meanwhile).  Then system_shutdown,
+   * whose handlers run before this returns; what is left is cancelled. */
   sl_engine_shutdown(&S->engine, timeout_us);
+  sl_event ev;
+  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(&S->engine));
+  lsl_publish(S, &ev);
+  if (!S->engine.running && S->engine.depth == 0)
+    sl__engine_drain(&S->engine, SIZE_MAX);
   lsl_task_cancel_all(S);
 }
 
@@ -260,6 +271,8 @@ static int swarm_close(lua_State *L) {
   lsl_task_cancel_all(S); /* also after an earlier shutdown */
   if (S->engine.data == NULL) /* closed meanwhile, from a __close handler */
     return 0;
+  S->bus_ready = 0;
+  sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
   S->engine.data = NULL;
   return 0;
@@ -270,6 +283,8 @@ static int swarm_gc(lua_State *L) {
   if (S->engine.data == NULL)
     return 0;
   S->finalizing = 1; /* everything Lua-side dies with us: no calls back */
+  S->bus_ready = 0;
+  sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
   S->engine.data = NULL;
   return 0;
@@ -301,6 +316,9 @@ static const luaL_Reg swarm_methods[] = {
     {"every", lsl_swarm_every},
     {"actor", lsl_swarm_actor},
     {"channel", lsl_swarm_channel},
+    {"on", lsl_swarm_on},
+    {"events", lsl_swarm_events},
+    {"supervise", lsl_swarm_supervise},
     {"shutdown", swarm_shutdown},
     {"close", swarm_close},
     {NULL, NULL},
@@ -334,6 +352,8 @@ int luaopen_starling_core(lua_State *L) {
   lsl_actor_open(L);
   lsl_chan_open(L);
   lsl_stream_open(L);
+  lsl_event_open(L);
+  lsl_sup_open(L);
 
   lua_newtable(L);
   lua_pushcfunction(L, swarm_new);

@@ -1,0 +1,389 @@
+/*
+ * lsl_event.c -- swarm:on and swarm:events: the event bus, seen from Lua.
+ *
+ * Both subscribe a receiver to the swarm's bus (a broadcast channel).
+ * swarm:on(pattern, fn) drains its receiver from the run queue and runs
+ * fn(event) as a task for each matching event, in publication order, at the
+ * instant of publication -- so handlers of a tick's events run before the
+ * tick ends.  swarm:events(pattern) is a queue: next(timeout) waits for the
+ * next matching event, drain() takes what is buffered, `lagged` counts what
+ * was lost because the subscriber fell more than the bus capacity behind.
+ * A pattern is an event type or "*" (the filter language comes with the Lua
+ * layer issue and compiles to the same matcher).
+ */
+#include <string.h>
+
+#include "lsl.h"
+#include "swarm/event.h"
+
+typedef struct lsl_evsub {
+  lsl_swarm *S;
+  sl_bcast_rx *rx;
+  int type; /* -1: every type */
+  int fn_ref, self_ref;
+  lsl_task *waiter; /* events: the task in next() */
+  sl_chan_waiter *w;
+  int is_queue;
+} lsl_evsub;
+
+void lsl_push_event(lua_State *L, const sl_event *ev) {
+  unsigned f = sl_event_fields[ev->type];
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, sl_event_names[ev->type]);
+  lua_setfield(L, -2, "type");
+  lua_pushnumber(L, lsl_seconds(ev->t));
+  lua_setfield(L, -2, "t");
+  if ((f & SL_EF_DRONE) && ev->drone >= 0) {
+    lua_pushinteger(L, ev->drone);
+    lua_setfield(L, -2, "drone");
+  }
+  if ((f & SL_EF_REASON) && ev->reason) {
+    lua_pushstring(L, ev->reason);
+    lua_setfield(L, -2, "reason");
+  }
+  if (f & SL_EF_STATE) {
+    lua_pushstring(L, sl_state_names[ev->state]);
+    lua_setfield(L, -2, "state");
+  }
+  if (f & SL_EF_BATTERY) {
+    lua_pushinteger(L, ev->battery);
+    lua_setfield(L, -2, "battery");
+  }
+  if ((f & SL_EF_MISSION) && ev->mission) {
+    lua_pushstring(L, ev->mission);
+    lua_setfield(L, -2, "mission");
+  }
+  if (f & SL_EF_TARGET) {
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, ev->target);
+    lua_setfield(L, -2, "id");
+    lua_createtable(L, 0, 3);
+    lua_pushnumber(L, ev->x);
+    lua_setfield(L, -2, "x");
+    lua_pushnumber(L, ev->y);
+    lua_setfield(L, -2, "y");
+    lua_pushnumber(L, ev->z);
+    lua_setfield(L, -2, "z");
+    lua_setfield(L, -2, "position");
+    lua_pushstring(L, sl_threat_names[ev->threat]);
+    lua_setfield(L, -2, "threat");
+    lua_setfield(L, -2, "target");
+  }
+  if (f & SL_EF_LEVEL) {
+    lua_pushstring(L, sl_level_names[ev->level]);
+    lua_setfield(L, -2, "level");
+  }
+  if (f & SL_EF_FORMATION) {
+    lua_pushinteger(L, ev->formation);
+    lua_setfield(L, -2, "formation");
+  }
+  if ((f & SL_EF_NAME) && ev->name) {
+    lua_pushstring(L, ev->name);
+    lua_setfield(L, -2, "name");
+  }
+}
+
+int lsl_publish(lsl_swarm *S, sl_event *ev) {
+  if (!S->bus_ready) {
+    sl_event_free(ev);
+    return SL_ECLOSED;
+  }
+  return sl_bus_publish(&S->bus, ev);
+}
+
+static int matches(const lsl_evsub *s, const sl_event *ev) {
+  return s->type < 0 || s->type == ev->type;
+}
+
+static int parse_pattern(lua_State *L, int idx) {
+  const char *p = luaL_checkstring(L, idx);
+  if (strcmp(p, "*") == 0)
+    return -1;
+  int type = sl_event_type(p);
+  if (type < 0)
+    luaL_error(L, "unknown event type '%s'", p);
+  return type;
+}
+
+/* --- swarm:on ------------------------------------------------------------- */
+
+static int handle_protected(lua_State *L) {
+  lsl_evsub *s = lua_touserdata(L, 1);
+  sl_event ev;
+  while (s->rx != NULL && sl_bcast_try_recv(s->rx, &ev) == 0) {
+    if (!matches(s, &ev))
+      continue;
+    lsl_pushref(s->S, L, s->fn_ref);
+    lsl_push_event(L, &ev);
+    lsl_task_new(s->S, L, 1, 1);
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+static void on_event(sl_engine *e, void *ud) {
+  (void)e;
+  lsl_evsub *s = ud;
+  lsl_protect(s->S, handle_protected, s);
+}
+
+static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
+  if (!S->bus_ready)
+    luaL_error(L, "the swarm has shut down");
+  lsl_evsub *s = lua_newuserdatauv(L, sizeof(*s), 1);
+  memset(s, 0, sizeof(*s));
+  s->S = S;
+  s->type = type;
+  s->fn_ref = s->self_ref = LUA_NOREF;
+  luaL_setmetatable(L, LSL_EVSUB);
+  lsl_push_swarm(S, L);
+  lua_setiuservalue(L, -2, 1);
+  s->rx = sl_bcast_subscribe(&S->bus.ch);
+  if (s->rx == NULL)
+    luaL_error(L, "out of memory");
+  return s;
+}
+
+static int swarm_on(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  int type = parse_pattern(L, 2);
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  lsl_evsub *s = new_sub(L, S, type);
+  lua_pushvalue(L, 3);
+  s->fn_ref = lsl_ref(S, L);
+  lua_pushvalue(L, -1);
+  s->self_ref = lsl_ref(S, L); /* lives until cancelled */
+  sl_bcast_rx_set_notify(s->rx, on_event, s);
+  return 1;
+}
+
+/* --- swarm:events --------------------------------------------------------- */
+
+static int swarm_events(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  int type = parse_pattern(L, 2);
+  lsl_evsub *s = new_sub(L, S, type);
+  s->is_queue = 1;
+  return 1;
+}
+
+static lsl_evsub *checksub(lua_State *L) {
+  lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  if (s->S->engine.data == NULL)
+    luaL_error(L, "swarm is closed");
+  s->S->L = L;
+  return s;
+}
+
+static int next_match(lsl_evsub *s, sl_event *ev) {
+  int rc;
+  while ((rc = sl_bcast_try_recv(s->rx, ev)) == 0)
+    if (matches(s, ev))
+      return 0;
+  return rc;
+}
+
+static int on_wake(sl_engine *e, void *ud, int status, void *elem);
+
+typedef struct wctx {
+  lsl_evsub *s;
+  int status;
+  sl_event *ev;
+} wctx;
+
+static int wake_protected(lua_State *L) {
+  wctx *c = lua_touserdata(L, 1);
+  lsl_task *t = c->s->waiter;
+  c->s->waiter = NULL;
+  c->s->w = NULL;
+  int n = 1;
+  if (c->status == 0) {
+    lsl_push_event(L, c->ev);
+  } else {
+    lua_pushnil(L);
+    lua_pushstring(L, sl_strerror(c->status));
+    n = 2;
+  }
+  lua_xmove(L, t->co, n);
+  t->on_cancel = NULL;
+  lsl_task_resume(t, n);
+  lsl_task_unpin(t);
+  return 0;
+}
+
+static int on_wake(sl_engine *e, void *ud, int status, void *elem) {
+  (void)e;
+  lsl_evsub *s = ud;
+  lsl_task *t = s->waiter;
+  if (t == NULL)
+    return 0;
+  sl_event ev;
+  if (status == 0 && !matches(s, elem)) {
+    /* Not ours: look further, or wait again. */
+    status = next_match(s, &ev);
+    if (status == SL_EEMPTY) {
+      int rc = sl_bcast_recv(s->rx, -1, on_wake, s, &s->w);
+      if (rc == SL_WAIT)
+        return 0;
+      status = rc;
+    }
+    elem = &ev;
+  }
+  if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
+    wctx c = {s, status, elem};
+    lsl_protect(s->S, wake_protected, &c);
+  } else {
+    s->waiter = NULL;
+    lsl_task_unpin(t);
+  }
+  return 0;
+}
+
+static void next_cancelled(lsl_task *t) {
+  lsl_evsub *s = t->wait_ud;
+  if (s->w != NULL)
+    sl_chan_waiter_cancel(s->w);
+  s->w = NULL;
+  s->waiter = NULL;
+  lsl_task_unpin(t);
+}
+
+static int q_next(lua_State *L) {
+  lsl_evsub *s = checksub(L);
+  if (!s->is_queue)
+    return luaL_error(L, "next is for swarm:events queues");
+  if (s->rx == NULL)
+    return lsl_fail(L, SL_ECLOSED);
+  sl_event ev;
+  int rc = next_match(s, &ev);
+  if (rc == 0) {
+    lsl_push_event(L, &ev);
+    return 1;
+  }
+  if (rc != SL_EEMPTY)
+    return lsl_fail(L, rc);
+  int64_t timeout = -1;
+  if (!lua_isnoneornil(L, 2))
+    timeout = lsl_check_seconds(L, 2, "next");
+  lsl_task *t = lsl_task_current(s->S, L, "events:next");
+  if (s->waiter != NULL)
+    return luaL_error(L, "events:next: another task is already waiting on "
+                         "this queue");
+  rc = sl_bcast_recv(s->rx, timeout, on_wake, s, &s->w);
+  if (rc != SL_WAIT)
+    return lsl_fail(L, rc);
+  s->waiter = t;
+  lsl_task_pin(t);
+  t->wait = LSL_W_OTHER;
+  t->wait_ud = s;
+  t->on_cancel = next_cancelled;
+  return lua_yield(L, 0);
+}
+
+static int q_drain(lua_State *L) {
+  lsl_evsub *s = checksub(L);
+  lua_newtable(L);
+  if (s->rx == NULL)
+    return 1;
+  sl_event ev;
+  int n = 0;
+  while (next_match(s, &ev) == 0) {
+    lsl_push_event(L, &ev);
+    lua_rawseti(L, -2, ++n);
+  }
+  return 1;
+}
+
+static void sub_close(lsl_evsub *s) {
+  if (s->rx == NULL)
+    return;
+  if (s->waiter != NULL) { /* its task gets nil, "closed" */
+    if (s->w != NULL)
+      sl_chan_waiter_cancel(s->w);
+    s->w = NULL;
+  }
+  sl_bcast_unsubscribe(s->rx);
+  s->rx = NULL;
+  lsl_unref(s->S, s->fn_ref);
+  s->fn_ref = LUA_NOREF;
+  int self = s->self_ref;
+  s->self_ref = LUA_NOREF;
+  lsl_unref(s->S, self);
+}
+
+static int sub_cancel(lua_State *L) {
+  lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  int was = s->rx != NULL;
+  if (was && s->S->engine.data != NULL) {
+    s->S->L = L;
+    lsl_task *t = s->waiter;
+    sub_close(s);
+    if (t != NULL && t->status == LSL_RUNNING) {
+      s->waiter = NULL;
+      lua_pushnil(t->co);
+      lua_pushstring(t->co, sl_strerror(SL_ECLOSED));
+      t->on_cancel = NULL;
+      lsl_task_resume(t, 2);
+      lsl_task_unpin(t);
+    }
+  }
+  lua_pushboolean(L, was);
+  return 1;
+}
+
+static int sub_gc(lua_State *L) {
+  lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  if (s->rx == NULL)
+    return 0;
+  if (!s->S->finalizing && s->S->engine.data != NULL) {
+    s->S->L = L;
+    sub_close(s);
+  } else { /* the swarm is gone: its store goes with it, the receiver is ours */
+    sl_bcast_unsubscribe(s->rx);
+    s->rx = NULL;
+  }
+  return 0;
+}
+
+static int sub_index(lua_State *L) {
+  lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "lagged") == 0) {
+    lua_pushinteger(L, s->rx ? (lua_Integer)s->rx->lagged : 0);
+    return 1;
+  }
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "methods");
+  lua_getfield(L, -1, k);
+  return 1;
+}
+
+static int sub_tostring(lua_State *L) {
+  lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  lua_pushfstring(L, "starling.%s (%s%s): %p",
+                  s->is_queue ? "events" : "subscription",
+                  s->type < 0 ? "*" : sl_event_names[s->type],
+                  s->rx ? "" : ", closed", (void *)s);
+  return 1;
+}
+
+void lsl_event_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"cancel", sub_cancel},
+                                     {"close", sub_cancel},
+                                     {"next", q_next},
+                                     {"drain", q_drain},
+                                     {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__index", sub_index},
+                                  {"__gc", sub_gc},
+                                  {"__close", sub_gc},
+                                  {"__tostring", sub_tostring},
+                                  {NULL, NULL}};
+  luaL_newmetatable(L, LSL_EVSUB);
+  luaL_setfuncs(L, meta, 0);
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "methods");
+  lua_pop(L, 1);
+}
+
+int lsl_swarm_on(lua_State *L) { return swarm_on(L); }
+int lsl_swarm_events(lua_State *L) { return swarm_events(L); }

@@ -1,0 +1,127 @@
+-- The event bus: swarm:on and swarm:events (API.md section 6).
+local starling = require "starling"
+
+-- Two supervised workers give us events to watch: each crash publishes
+-- actor_restarted; shutdown publishes system_shutdown.
+local function crashing_swarm(intensity)
+  local swarm = starling.swarm{}
+  local sup = swarm:supervise{ intensity = intensity or 10, children = {
+    { name = "a", start = function()
+      return swarm:actor(function(self, m) error("crash of a", 0) end)
+    end },
+  } }
+  local function crash_at(t) swarm:after(t, function() sup:child("a"):send("go") end) end
+  return swarm, crash_at
+end
+
+describe("swarm:on", function()
+  it("runs the handler for each matching event, in order, at its time", function()
+    local swarm, crash_at = crashing_swarm()
+    local seen = {}
+    swarm:on("actor_restarted", function(ev)
+      seen[#seen + 1] = { ev.type, ev.name, ev.reason, ev.t, swarm:now() }
+    end)
+    crash_at(1)
+    crash_at(2.5)
+    swarm:run_for(3)
+    assert.same({
+      { "actor_restarted", "a", "crash of a", 1, 1 },
+      { "actor_restarted", "a", "crash of a", 2.5, 2.5 },
+    }, seen)
+  end)
+
+  it("'*' sees every type; cancel stops the handler", function()
+    local swarm, crash_at = crashing_swarm()
+    local types = {}
+    local sub = swarm:on("*", function(ev) types[#types + 1] = ev.type end)
+    crash_at(1)
+    swarm:run_for(1.5)
+    assert.is_true(sub:cancel())
+    crash_at(2)
+    swarm:run_for(1)
+    assert.same({ "actor_restarted" }, types)
+    assert.is_false(sub:cancel())
+  end)
+
+  it("a handler may wait; an error in it is counted, the swarm goes on", function()
+    local swarm, crash_at = crashing_swarm()
+    local done = {}
+    swarm:on("actor_restarted", function(ev)
+      swarm:sleep(0.5)
+      done[#done + 1] = swarm:now()
+      error("handler trouble")
+    end)
+    crash_at(1)
+    crash_at(1.2)
+    swarm:run_for(3)
+    assert.same({ 1.5, 1.7 }, done)
+  end)
+
+  it("system_shutdown handlers run before shutdown returns", function()
+    local swarm = starling.swarm{}
+    local got
+    swarm:on("system_shutdown", function(ev) got = { ev.type, ev.t } end)
+    swarm:run_for(2)
+    swarm:shutdown{ timeout = 1 }
+    assert.same({ "system_shutdown", 2 }, got)
+  end)
+
+  it("rejects an unknown event type", function()
+    local swarm = starling.swarm{}
+    assert.has_error(function() swarm:on("drone_exploded", function() end) end,
+      "unknown event type 'drone_exploded'")
+    assert.has_error(function() swarm:on("*", "not a function") end)
+  end)
+end)
+
+describe("swarm:events", function()
+  it("next waits for the next matching event", function()
+    local swarm, crash_at = crashing_swarm()
+    local q = swarm:events("actor_restarted")
+    local got
+    swarm:spawn(function()
+      local ev = q:next(5)
+      got = { ev.name, swarm:now() }
+    end)
+    crash_at(0.7)
+    swarm:run_for(1)
+    assert.same({ "a", 0.7 }, got)
+  end)
+
+  it("next times out with nil, 'timeout'", function()
+    local swarm = starling.swarm{}
+    local q = swarm:events("*")
+    local got
+    swarm:spawn(function() got = { q:next(1) } end)
+    swarm:run_for(2)
+    assert.same({ nil, "timeout" }, got)
+  end)
+
+  it("drain takes what is buffered, filtered by type", function()
+    local swarm, crash_at = crashing_swarm()
+    local q = swarm:events("actor_restarted")
+    local all = swarm:events("*")
+    crash_at(1)
+    crash_at(2)
+    swarm:run_for(3)
+    swarm:shutdown{ timeout = 0 }
+    local got = q:drain()
+    assert.equal(2, #got)
+    assert.equal(1, got[1].t)
+    assert.equal(2, got[2].t)
+    local types = {}
+    for i, ev in ipairs(all:drain()) do types[i] = ev.type end
+    assert.same({ "actor_restarted", "actor_restarted", "system_shutdown" }, types)
+    assert.same({}, q:drain())
+  end)
+
+  it("a queue that falls behind the bus counts what it lost", function()
+    local swarm, crash_at = crashing_swarm(100000)
+    local q = swarm:events("*")
+    for i = 1, 1030 do crash_at(i * 0.001) end
+    swarm:run_for(2)
+    local got = q:drain()
+    assert.equal(1024, #got) -- the bus holds 1024 events per subscriber
+    assert.equal(6, q.lagged)
+  end)
+end)
