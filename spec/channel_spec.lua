@@ -225,3 +225,86 @@ describe("swarm:channel options", function()
     assert.equal("late", ch:try_recv()) -- nobody took it
   end)
 end)
+
+describe("channel edge cases", function()
+  it("a value received by a waiting task survives the channel being collected", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    local got
+    swarm:spawn(function()
+      got = ch:recv()
+      ch = nil
+      collectgarbage()
+      collectgarbage()
+    end)
+    swarm:spawn(function() ch:send({ "payload" }) end)
+    swarm:run_for(1)
+    assert.same({ "payload" }, got)
+  end)
+
+  it("a receiver that finds its value taken still times out on time", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "broadcast" }
+    local got = {}
+    for i = 1, 2 do
+      swarm:spawn(function()
+        local v, err = ch:recv(2)
+        got[i] = { v, err, swarm:now() }
+      end)
+    end
+    swarm:after(1, function() ch:send("x") end)
+    swarm:run_for(5)
+    assert.same({ "x", nil, 1 }, got[1])
+    assert.same({ nil, "timeout", 2 }, got[2])
+  end)
+
+  it("a oneshot wakes its other waiters with 'closed' once taken", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "oneshot" }
+    local got = {}
+    for i = 1, 2 do swarm:spawn(function() got[i] = { ch:recv() } end) end
+    swarm:run_for(1)
+    ch:send("only")
+    swarm:run_for(1)
+    assert.same({ "only" }, got[1])
+    assert.same({ nil, "closed" }, got[2])
+  end)
+
+  it("a oneshot closed after its value was sent still delivers it", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "oneshot" }
+    assert.is_true(ch:send("v"))
+    ch:close()
+    assert.equal("v", ch:try_recv())
+  end)
+
+  it("a received value is not kept alive by the channel", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    local weak = setmetatable({}, { __mode = "k" })
+    do
+      local t = {}
+      weak[t] = true
+      ch:send(t)
+      assert.equal(t, ch:recv())
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(weak))
+  end)
+
+  it("<close> on a channel closes it: its waiters wake", function()
+    local swarm = starling.swarm{}
+    local got
+    local keep
+    do
+      local ch <close> = swarm:channel{}
+      keep = ch
+      swarm:spawn(function() got = { ch:recv() } end)
+      swarm:run_for(1)
+    end
+    swarm:run_for(0)
+    assert.same({ nil, "closed" }, got)
+    assert.same({ nil, "closed" }, { keep:send(1) })
+  end)
+end)

@@ -125,3 +125,59 @@ describe("swarm:events", function()
     assert.equal(6, q.lagged)
   end)
 end)
+
+describe("event edge cases", function()
+  it("handlers run in the order they were registered", function()
+    local swarm = starling.swarm{}
+    local order = {}
+    swarm:on("system_shutdown", function() order[#order + 1] = "first" end)
+    swarm:on("system_shutdown", function() order[#order + 1] = "second" end)
+    swarm:on("*", function() order[#order + 1] = "third" end)
+    swarm:shutdown{}
+    assert.same({ "first", "second", "third" }, order)
+  end)
+
+  it("a handler may cancel its subscription and let it be collected", function()
+    local swarm = starling.swarm{}
+    local sub
+    local calls = 0
+    sub = swarm:on("*", function()
+      calls = calls + 1
+      sub:cancel()
+      sub = nil
+      collectgarbage()
+      collectgarbage()
+    end)
+    swarm:shutdown{}
+    assert.equal(1, calls)
+  end)
+
+  it("next keeps its deadline across events of other types", function()
+    local swarm, crash_at = crashing_swarm()
+    local q = swarm:events("supervisor_stopped")
+    local r
+    swarm:spawn(function() r = { q:next(1) } r[3] = swarm:now() end)
+    crash_at(0.5) -- actor_restarted: wakes the queue, does not match
+    swarm:run_for(5)
+    assert.same({ nil, "timeout", 1 }, r)
+  end)
+
+  it("<close> on a queue wakes the task waiting on it", function()
+    local swarm = starling.swarm{}
+    local r
+    do
+      local q <close> = swarm:events("*")
+      swarm:spawn(function() r = { q:next() } end)
+      swarm:run_for(1)
+    end
+    swarm:run_for(1)
+    assert.same({ nil, "closed" }, r)
+  end)
+
+  it("a typed queue ignores other events", function()
+    local swarm = starling.swarm{}
+    local q = swarm:events("drone_registered")
+    swarm:shutdown{}
+    assert.same({}, q:drain())
+  end)
+end)

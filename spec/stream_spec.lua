@@ -194,3 +194,99 @@ describe("stream sinks", function()
     ch:stream():each(function() end) -- free again
   end)
 end)
+
+describe("stream edge cases", function()
+  it("a filter may cancel its own subscription", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    local sub
+    local seen, out = {}, {}
+    sub = ch:stream():filter(function(v)
+      seen[#seen + 1] = v
+      if v == 2 then sub:cancel() end
+      return true
+    end):each(function(v) out[#out + 1] = v end)
+    for i = 1, 4 do ch:send(i) end
+    swarm:run_for(1)
+    assert.same({ 1, 2 }, seen)
+    assert.same({}, out) -- cancelled before the sink ran: nothing arrives
+    assert.is_false(sub.active)
+  end)
+
+  it("values lost by a broadcast-fed stream are counted in lagged", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "broadcast", capacity = 4 }
+    local got = {}
+    local st = ch:stream()
+    local sub = st:each(function(v) got[#got + 1] = v end)
+    for i = 1, 10 do ch:send(i) end
+    swarm:run_for(1)
+    assert.same({ 7, 8, 9, 10 }, got)
+    assert.equal(6, sub.lagged)
+    assert.equal(6, st.lagged)
+  end)
+
+  it("closing an mpsc source flushes the open window and ends the stream", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    local got = {}
+    local sub = ch:stream():window(10):each(function(b) got[#got + 1] = #b end)
+    ch:send(1)
+    ch:send(2)
+    swarm:run_for(1)
+    assert.same({}, got)
+    ch:close()
+    swarm:run_for(0)
+    assert.same({ 2 }, got)
+    assert.is_false(sub.active) -- ended with its source
+  end)
+
+  it("<close> on the source channel ends its stream the same way", function()
+    local swarm = starling.swarm{}
+    local got = {}
+    do
+      local ch <close> = swarm:channel{ kind = "mpsc" }
+      ch:stream():window(10):each(function(b) got[#got + 1] = #b end)
+      ch:send(1)
+      ch:send(2)
+      swarm:run_for(1)
+    end
+    swarm:run_for(0)
+    assert.same({ 2 }, got)
+  end)
+
+  it("collect on a source that ends too soon gives nil, 'closed'", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    local r
+    swarm:spawn(function() r = { ch:stream():collect(3) } end)
+    swarm:run_for(0)
+    ch:send(1)
+    ch:close()
+    swarm:run_for(1)
+    assert.same({ nil, "closed" }, r)
+  end)
+
+  it("an mpsc stream gets the values queued before it was attached", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "mpsc" }
+    ch:send("a")
+    ch:send("b")
+    local got = {}
+    ch:stream():each(function(v) got[#got + 1] = v end)
+    swarm:run_for(0)
+    assert.same({ "a", "b" }, got)
+  end)
+
+  it("aggregate counts -0.0 and 0.0 as one source", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{ kind = "broadcast" }
+    local agg
+    ch:stream():aggregate(1):each(function(a) agg = a end)
+    ch:send{ drone = 0.0, battery = 50, state = "idle" }
+    ch:send{ drone = -0.0, battery = 50, state = "idle" }
+    swarm:run_for(2)
+    assert.equal(2, agg.samples)
+    assert.equal(1, agg.drones)
+  end)
+end)

@@ -211,3 +211,66 @@ describe("swarm:supervise", function()
     assert.same({ nil, "actor_stopped" }, { sup:stop() })
   end)
 end)
+
+describe("supervision edge cases", function()
+  it("<close> on a supervisor stops it; the handle answers safely", function()
+    local swarm = starling.swarm{}
+    local keep
+    do
+      local sup <close> = swarm:supervise{ children = {
+        { name = "a", start = function() return swarm:actor(function() end) end },
+      } }
+      keep = sup
+    end
+    assert.is_false(keep:alive())
+    assert.is_nil(keep:child("a"))
+  end)
+
+  it("one_for_all stops a temporary sibling for good", function()
+    local swarm = starling.swarm{}
+    local tstarts = 0
+    local sup = swarm:supervise{ strategy = "one_for_all", children = {
+      { name = "a", start = function()
+        return swarm:actor(function(self, m) if m == "crash" then error("boom") end end)
+      end },
+      { name = "t", restart = "temporary", start = function()
+        tstarts = tstarts + 1
+        return swarm:actor(function() end)
+      end },
+    } }
+    local t = sup:child("t")
+    sup:child("a"):send("crash")
+    swarm:run_for(1)
+    assert.is_true(sup:alive())
+    assert.is_false(t:alive())
+    assert.is_nil(sup:child("t"))
+    assert.equal(1, tstarts)
+  end)
+
+  it("a child killed at the end of its shutdown time reports 'killed'", function()
+    local swarm = starling.swarm{}
+    local got = {}
+    swarm:on("actor_restarted", function(ev) got[#got + 1] = ev.name .. ":" .. ev.reason end)
+    local A = swarm:actor(function(self, m) if m == "busy" then swarm:sleep(10) end end)
+    local function first_A()
+      local n = 0
+      return function()
+        n = n + 1
+        if n == 1 then return A end
+        return swarm:actor(function() end)
+      end
+    end
+    swarm:supervise{ name = "s2", children = { { name = "z", start = first_A() } } }
+    local sup1 = swarm:supervise{ name = "s1", strategy = "one_for_all", children = {
+      { name = "x", shutdown = 0.5, start = first_A() },
+      { name = "y", start = function() return swarm:actor(function() error("boom") end) end },
+    } }
+    A:send("busy")
+    swarm:run_for(0.1)
+    sup1:child("y"):send(1)
+    swarm:run_for(2)
+    local seen = {}
+    for _, s in ipairs(got) do seen[s] = true end
+    assert.is_true(seen["z:killed"])
+  end)
+end)

@@ -66,10 +66,12 @@ sl_bcast_rx *sl_bcast_subscribe(sl_bcast *ch) {
     return NULL;
   rx->ch = ch;
   rx->next_seq = ch->tail;
-  rx->next = ch->rxs;
-  if (ch->rxs)
-    ch->rxs->prev = rx;
-  ch->rxs = rx;
+  rx->prev = ch->rxs_tail; /* at the tail: woken in subscription order */
+  if (ch->rxs_tail)
+    ch->rxs_tail->next = rx;
+  else
+    ch->rxs = rx;
+  ch->rxs_tail = rx;
   ch->nrx++;
   return rx;
 }
@@ -84,6 +86,8 @@ static void detach(sl_bcast_rx *rx) {
     ch->rxs = rx->next;
   if (rx->next)
     rx->next->prev = rx->prev;
+  else
+    ch->rxs_tail = rx->prev;
   rx->next = rx->prev = NULL;
   ch->nrx--;
   rx->ch = NULL;

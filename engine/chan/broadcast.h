@@ -30,7 +30,7 @@ typedef struct sl_bcast {
   uint32_t cap;
   uint64_t tail; /* sequence number of the next value */
   int closed;
-  sl_bcast_rx *rxs;
+  sl_bcast_rx *rxs, *rxs_tail; /* in subscription order */
   uint32_t nrx;
 } sl_bcast;
 

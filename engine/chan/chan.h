@@ -54,13 +54,15 @@ struct sl_chan_waiter {
   sl_chan_waiter *next, *prev;
   sl_waiter_list *list;
   sl_engine *e;
-  const sl_elem_ops *ops;
+  const sl_elem_ops *ops; /* points at own_ops */
+  sl_elem_ops own_ops;
   sl_recv_cb cb;
   void *ud;
   sl_timer timer;
   int state;
   int status;
   int has_elem;
+  int has_deadline;
   sl_chan_read_fn read; /* notified kinds read at callback time */
   void *src;
   unsigned char elem[]; /* ops->size bytes */

@@ -137,14 +137,17 @@ int sl_mpsc_recv(sl_mpsc *ch, int64_t timeout_us, sl_recv_cb cb, void *ud,
   *out = NULL;
   if (ch->len == 0 && ch->closed)
     return SL_ECLOSED;
-  sl_chan_waiter *w =
-      sl__waiter_add(ch->e, &ch->receivers, &ch->ops, timeout_us, cb, ud);
+  sl_waiter_list none = {NULL, NULL};
+  int have = ch->len > 0;
+  sl_chan_waiter *w = sl__waiter_add(ch->e, have ? &none : &ch->receivers,
+                                     &ch->ops, timeout_us, cb, ud);
   if (w == NULL)
     return SL_ENOMEM;
   *out = w;
-  if (ch->len > 0) {
+  if (have) {
     unsigned char tmp[ch->ops.size];
-    sl_mpsc_try_recv(ch, tmp);
+    sl_mpsc_try_recv(ch, tmp); /* may admit a sender: not to this waiter */
+    w->list = NULL;
     sl__waiter_finish(w, 0, tmp);
   }
   return SL_WAIT;

@@ -27,6 +27,7 @@ int sl_oneshot_send(sl_oneshot *o, const void *elem) {
     sl__waiter_finish(w, 0, elem);
     o->state = SL_ONESHOT_TAKEN;
     o->err = SL_ECLOSED;
+    sl__waiters_close(&o->waiters, SL_ECLOSED); /* nobody else gets one */
     return 0;
   }
   memcpy(o->value, elem, o->ops->size);

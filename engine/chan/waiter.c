@@ -61,9 +61,13 @@ static void waiter_run(sl_engine *e, void *ud, uintptr_t arg) {
     if (rc == SL_EEMPTY) { /* someone else read it first: wait again */
       w->state = W_WAITING;
       w->read = NULL;
-      if (w->timer.due > 0 && w->timer.due > sl_engine_now(e))
-        sl_timer_start(&w->timer, on_timeout, w->timer.due - sl_engine_now(e),
-                       0);
+      if (w->has_deadline) {
+        if (w->timer.due > sl_engine_now(e))
+          sl_timer_start(&w->timer, on_timeout,
+                         w->timer.due - sl_engine_now(e), 0);
+        else
+          sl__waiter_finish(w, SL_ETIMEOUT, NULL);
+      }
       return;
     }
     w->status = rc;
@@ -95,12 +99,14 @@ sl_chan_waiter *sl__waiter_add(sl_engine *e, sl_waiter_list *l,
   if (w == NULL)
     return NULL;
   w->e = e;
-  w->ops = ops;
+  w->own_ops = *ops;
+  w->ops = &w->own_ops;
   w->cb = cb;
   w->ud = ud;
   w->state = W_WAITING;
   sl_timer_init(e, &w->timer);
   w->timer.data = w;
+  w->has_deadline = timeout_us >= 0;
   if (timeout_us >= 0 && sl_timer_start(&w->timer, on_timeout, timeout_us,
                                         0) != 0) {
     free(w);

@@ -61,10 +61,12 @@ sl_watch_rx *sl_watch_subscribe(sl_watch *w) {
     return NULL;
   rx->w = w;
   rx->seen = w->version;
-  rx->next = w->rxs;
-  if (w->rxs)
-    w->rxs->prev = rx;
-  w->rxs = rx;
+  rx->prev = w->rxs_tail;
+  if (w->rxs_tail)
+    w->rxs_tail->next = rx;
+  else
+    w->rxs = rx;
+  w->rxs_tail = rx;
   return rx;
 }
 
@@ -78,6 +80,8 @@ static void detach(sl_watch_rx *rx) {
     w->rxs = rx->next;
   if (rx->next)
     rx->next->prev = rx->prev;
+  else
+    w->rxs_tail = rx->prev;
   rx->next = rx->prev = NULL;
   rx->w = NULL;
 }

@@ -22,7 +22,7 @@ typedef struct sl_watch {
   unsigned char *value;
   uint64_t version; /* 0: no value yet */
   int closed;
-  sl_watch_rx *rxs;
+  sl_watch_rx *rxs, *rxs_tail; /* in subscription order */
 } sl_watch;
 
 struct sl_watch_rx {

@@ -55,6 +55,9 @@ typedef struct lsl_swarm {
   uint64_t restarts; /* actors restarted by supervisors */
   sl_bus bus;        /* the event bus */
   int bus_ready;
+  struct lsl_onh *on_handlers, *on_tail; /* swarm:on, in order */
+  sl_bcast_rx *on_rx; /* their shared receiver */
+  int dispatching;
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -161,6 +164,8 @@ int lsl_swarm_events(lua_State *L);
 /* Publishes an event (the bus takes its strings). */
 int lsl_publish(lsl_swarm *S, sl_event *ev);
 void lsl_push_event(lua_State *L, const sl_event *ev);
+/* Frees the swarm:on handlers (close and collection). */
+void lsl_event_free_handlers(lsl_swarm *S);
 
 /* lsl_sup.c */
 void lsl_sup_open(lua_State *L);

@@ -265,6 +265,14 @@ static int chan_swarm(lua_State *L) {
   return 1;
 }
 
+/* <close>: the channel closes (its streams end, its waiters wake). */
+static int chan_close_tbc(lua_State *L) {
+  lsl_chan *c = luaL_checkudata(L, 1, LSL_CHANNEL);
+  if (!c->freed && c->S->engine.data != NULL)
+    chan_close(L);
+  return 0;
+}
+
 static int chan_get(lua_State *L) {
   lsl_chan *c = checkchan(L, 1);
   if (c->kind != K_WATCH)
@@ -492,7 +500,7 @@ void lsl_chan_open(lua_State *L) {
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__index", chan_index},
                                   {"__gc", chan_gc},
-                                  {"__close", chan_gc},
+                                  {"__close", chan_close_tbc},
                                   {"__tostring", chan_tostring},
                                   {NULL, NULL}};
   luaL_newmetatable(L, LSL_CHANNEL);

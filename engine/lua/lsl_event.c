@@ -11,18 +11,23 @@
  * A pattern is an event type or "*" (the filter language comes with the Lua
  * layer issue and compiles to the same matcher).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lsl.h"
 #include "swarm/event.h"
 
+typedef struct lsl_onh lsl_onh;
+
 typedef struct lsl_evsub {
   lsl_swarm *S;
-  sl_bcast_rx *rx;
+  sl_bcast_rx *rx; /* queues: their own receiver */
+  lsl_onh *handler; /* swarm:on: its place in the dispatch list */
   int type; /* -1: every type */
   int fn_ref, self_ref;
   lsl_task *waiter; /* events: the task in next() */
   sl_chan_waiter *w;
+  int64_t deadline; /* of that next(), or -1 */
   int is_queue;
 } lsl_evsub;
 
@@ -107,24 +112,74 @@ static int parse_pattern(lua_State *L, int idx) {
 
 /* --- swarm:on ------------------------------------------------------------- */
 
-static int handle_protected(lua_State *L) {
-  lsl_evsub *s = lua_touserdata(L, 1);
-  sl_event ev;
-  while (s->rx != NULL && sl_bcast_try_recv(s->rx, &ev) == 0) {
-    if (!matches(s, &ev))
-      continue;
-    lsl_pushref(s->S, L, s->fn_ref);
-    lsl_push_event(L, &ev);
-    lsl_task_new(s->S, L, 1, 1);
-    lua_pop(L, 1);
+/* All swarm:on handlers share one receiver and one dispatch: each event goes
+ * to every matching handler in registration order before the next event, so
+ * handlers run in publication order across subscriptions.  A handler added
+ * during a dispatch starts with the events published after it; one cancelled
+ * during a dispatch is unlinked when the dispatch ends. */
+struct lsl_onh {
+  lsl_onh *next;
+  lsl_evsub *sub; /* NULL once cancelled */
+  int type;
+  int fn_ref;
+  uint64_t from_seq; /* first event it may see */
+  uint64_t lag_base; /* the dispatcher's losses before it existed */
+};
+
+static void free_handlers(lsl_swarm *S, int all) {
+  lsl_onh **p = &S->on_handlers;
+  while (*p != NULL) {
+    lsl_onh *h = *p;
+    if (all || h->sub == NULL) {
+      *p = h->next;
+      if (!S->finalizing && S->engine.data != NULL)
+        lsl_unref(S, h->fn_ref);
+      free(h);
+    } else {
+      p = &h->next;
+    }
   }
+  if (S->on_handlers == NULL)
+    S->on_tail = NULL;
+  else
+    for (lsl_onh *h = S->on_handlers; h; h = h->next)
+      S->on_tail = h;
+}
+
+static int dispatch_protected(lua_State *L) {
+  lsl_swarm *S = lua_touserdata(L, 1);
+  sl_event ev;
+  S->dispatching++;
+  while (S->on_rx != NULL && sl_bcast_try_recv(S->on_rx, &ev) == 0) {
+    uint64_t seq = S->on_rx->next_seq - 1;
+    for (lsl_onh *h = S->on_handlers; h != NULL; h = h->next) {
+      if (h->sub == NULL || seq < h->from_seq ||
+          (h->type >= 0 && h->type != ev.type))
+        continue;
+      lsl_pushref(S, L, h->fn_ref);
+      lsl_push_event(L, &ev);
+      lsl_task_new(S, L, 1, 1);
+      lua_pop(L, 1);
+    }
+  }
+  S->dispatching--;
   return 0;
 }
 
-static void on_event(sl_engine *e, void *ud) {
+static void on_dispatch(sl_engine *e, void *ud) {
   (void)e;
-  lsl_evsub *s = ud;
-  lsl_protect(s->S, handle_protected, s);
+  lsl_swarm *S = ud;
+  lsl_protect(S, dispatch_protected, S);
+  if (S->dispatching == 0)
+    free_handlers(S, 0);
+}
+
+void lsl_event_free_handlers(lsl_swarm *S) {
+  free_handlers(S, 1);
+  if (S->on_rx != NULL) {
+    sl_bcast_unsubscribe(S->on_rx);
+    S->on_rx = NULL;
+  }
 }
 
 static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
@@ -138,9 +193,6 @@ static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
   luaL_setmetatable(L, LSL_EVSUB);
   lsl_push_swarm(S, L);
   lua_setiuservalue(L, -2, 1);
-  s->rx = sl_bcast_subscribe(&S->bus.ch);
-  if (s->rx == NULL)
-    luaL_error(L, "out of memory");
   return s;
 }
 
@@ -148,12 +200,32 @@ static int swarm_on(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   int type = parse_pattern(L, 2);
   luaL_checktype(L, 3, LUA_TFUNCTION);
+  if (S->on_rx == NULL) {
+    if (!S->bus_ready)
+      return luaL_error(L, "the swarm has shut down");
+    S->on_rx = sl_bcast_subscribe(&S->bus.ch);
+    if (S->on_rx == NULL ||
+        sl_bcast_rx_set_notify(S->on_rx, on_dispatch, S) != 0)
+      return luaL_error(L, "out of memory");
+  }
   lsl_evsub *s = new_sub(L, S, type);
+  lsl_onh *h = calloc(1, sizeof(*h));
+  if (h == NULL)
+    return luaL_error(L, "out of memory");
+  h->sub = s;
+  h->type = type;
+  h->from_seq = S->bus.ch.tail;
+  h->lag_base = S->on_rx->lagged;
   lua_pushvalue(L, 3);
-  s->fn_ref = lsl_ref(S, L);
+  h->fn_ref = lsl_ref(S, L);
+  if (S->on_tail)
+    S->on_tail->next = h;
+  else
+    S->on_handlers = h;
+  S->on_tail = h;
+  s->handler = h;
   lua_pushvalue(L, -1);
   s->self_ref = lsl_ref(S, L); /* lives until cancelled */
-  sl_bcast_rx_set_notify(s->rx, on_event, s);
   return 1;
 }
 
@@ -164,6 +236,9 @@ static int swarm_events(lua_State *L) {
   int type = parse_pattern(L, 2);
   lsl_evsub *s = new_sub(L, S, type);
   s->is_queue = 1;
+  s->rx = sl_bcast_subscribe(&S->bus.ch);
+  if (s->rx == NULL)
+    return luaL_error(L, "out of memory");
   return 1;
 }
 
@@ -221,8 +296,15 @@ static int on_wake(sl_engine *e, void *ud, int status, void *elem) {
   if (status == 0 && !matches(s, elem)) {
     /* Not ours: look further, or wait again. */
     status = next_match(s, &ev);
-    if (status == SL_EEMPTY) {
-      int rc = sl_bcast_recv(s->rx, -1, on_wake, s, &s->w);
+    if (status == SL_EEMPTY) { /* wait again, for what is left of the time */
+      int64_t left = -1;
+      if (s->deadline >= 0) {
+        left = s->deadline - sl_engine_now(&s->S->engine);
+        if (left < 0)
+          left = 0;
+      }
+      int rc = left == 0 ? SL_ETIMEOUT
+                         : sl_bcast_recv(s->rx, left, on_wake, s, &s->w);
       if (rc == SL_WAIT)
         return 0;
       status = rc;
@@ -272,6 +354,7 @@ static int q_next(lua_State *L) {
   rc = sl_bcast_recv(s->rx, timeout, on_wake, s, &s->w);
   if (rc != SL_WAIT)
     return lsl_fail(L, rc);
+  s->deadline = timeout < 0 ? -1 : sl_engine_now(&s->S->engine) + timeout;
   s->waiter = t;
   lsl_task_pin(t);
   t->wait = LSL_W_OTHER;
@@ -294,7 +377,21 @@ static int q_drain(lua_State *L) {
   return 1;
 }
 
+static int sub_open(const lsl_evsub *s) {
+  return s->rx != NULL || s->handler != NULL;
+}
+
 static void sub_close(lsl_evsub *s) {
+  if (s->handler != NULL) { /* swarm:on: leave the dispatch list */
+    s->handler->sub = NULL;
+    s->handler = NULL;
+    if (s->S->dispatching == 0)
+      free_handlers(s->S, 0);
+    int self = s->self_ref;
+    s->self_ref = LUA_NOREF;
+    lsl_unref(s->S, self);
+    return;
+  }
   if (s->rx == NULL)
     return;
   if (s->waiter != NULL) { /* its task gets nil, "closed" */
@@ -313,7 +410,7 @@ static void sub_close(lsl_evsub *s) {
 
 static int sub_cancel(lua_State *L) {
   lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
-  int was = s->rx != NULL;
+  int was = sub_open(s);
   if (was && s->S->engine.data != NULL) {
     s->S->L = L;
     lsl_task *t = s->waiter;
@@ -333,6 +430,11 @@ static int sub_cancel(lua_State *L) {
 
 static int sub_gc(lua_State *L) {
   lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
+  if (s->handler != NULL) { /* collected means cancelled, or the swarm goes */
+    s->handler->sub = NULL;
+    s->handler = NULL;
+    return 0;
+  }
   if (s->rx == NULL)
     return 0;
   if (!s->S->finalizing && s->S->engine.data != NULL) {
@@ -349,7 +451,12 @@ static int sub_index(lua_State *L) {
   lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "lagged") == 0) {
-    lua_pushinteger(L, s->rx ? (lua_Integer)s->rx->lagged : 0);
+    uint64_t n = 0;
+    if (s->rx != NULL)
+      n = s->rx->lagged;
+    else if (s->handler != NULL && s->S->on_rx != NULL)
+      n = s->S->on_rx->lagged - s->handler->lag_base;
+    lua_pushinteger(L, (lua_Integer)n);
     return 1;
   }
   lua_getmetatable(L, 1);
@@ -363,7 +470,7 @@ static int sub_tostring(lua_State *L) {
   lua_pushfstring(L, "starling.%s (%s%s): %p",
                   s->is_queue ? "events" : "subscription",
                   s->type < 0 ? "*" : sl_event_names[s->type],
-                  s->rx ? "" : ", closed", (void *)s);
+                  sub_open(s) ? "" : ", closed", (void *)s);
   return 1;
 }
 
@@ -375,7 +482,7 @@ void lsl_event_open(lua_State *L) {
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__index", sub_index},
                                   {"__gc", sub_gc},
-                                  {"__close", sub_gc},
+                                  {"__close", sub_cancel},
                                   {"__tostring", sub_tostring},
                                   {NULL, NULL}};
   luaL_newmetatable(L, LSL_EVSUB);

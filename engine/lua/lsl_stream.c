@@ -340,8 +340,11 @@ static sl_stream *build(lsl_swarm *S, lua_State *L, int idx) {
 
 static int drain_protected(lua_State *L) {
   lsl_sub *s = lua_touserdata(L, 1);
+  lsl_pushref(s->S, L, s->self_ref); /* anchored while Lua filters run */
   int elem;
   for (;;) {
+    if (s->done)
+      return 0;
     int rc;
     if (s->kind == K_MPSC)
       rc = sl_mpsc_try_recv(s->src, &elem);
@@ -404,10 +407,22 @@ static int attach(lsl_sub *s, lua_State *L, int src_idx) {
   return rc == 0 ? 0 : luaL_error(L, "stream: %s", sl_strerror(rc));
 }
 
+/* What this sink lost: at its buffer, and before that at the broadcast
+ * receiver it reads (values overwritten before it got to them). */
+static uint64_t sub_lagged(const lsl_sub *s) {
+  if (s->done)
+    return s->lagged;
+  uint64_t n = s->pipe ? s->pipe->lagged : 0;
+  if (s->kind == K_BCAST && s->src != NULL)
+    n += ((sl_bcast_rx *)s->src)->lagged;
+  return n;
+}
+
 /* Stops the flow: detaches from the source, frees the pipeline, unpins. */
 static void sub_stop(lsl_sub *s) {
   if (s->done)
     return;
+  s->lagged = sub_lagged(s); /* while the receiver still exists */
   s->done = 1;
   sl_timer_stop(&s->timer);
   if (s->src != NULL) {
@@ -420,7 +435,6 @@ static void sub_stop(lsl_sub *s) {
     s->src = NULL;
   }
   if (s->pipe != NULL) {
-    s->lagged = s->pipe->lagged;
     sl_stream_free(s->pipe);
     s->pipe = NULL;
   }
@@ -450,13 +464,38 @@ static int each_protected(lua_State *L) {
 
 static void each_sink(sl_engine *e, void *ud, sl_item *it) {
   (void)e;
-  sctx c = {ud, it};
-  lsl_protect(c.s->S, each_protected, &c);
+  lsl_sub *s = ud;
+  if (it->kind == SL_ITEM_NONE) { /* the source ended: so does this */
+    sub_stop(s);
+    return;
+  }
+  sctx c = {s, it};
+  lsl_protect(s->S, each_protected, &c);
+}
+
+static int collect_end(lua_State *L) {
+  lsl_sub *s = lua_touserdata(L, 1);
+  lsl_task *t = s->collector;
+  s->collector = NULL;
+  sub_stop(s);
+  if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
+    t->on_cancel = NULL;
+    lua_pushnil(t->co);
+    lua_pushstring(t->co, sl_strerror(SL_ECLOSED));
+    lsl_task_resume(t, 2);
+  }
+  lsl_task_unpin(t);
+  return 0;
 }
 
 static int collect_protected(lua_State *L) {
   sctx *c = lua_touserdata(L, 1);
   lsl_sub *s = c->s;
+  if (c->it->kind == SL_ITEM_NONE) { /* ended before n items came */
+    lua_pushlightuserdata(L, s);
+    lua_replace(L, 1);
+    return collect_end(L);
+  }
   lsl_pushref(s->S, L, s->acc_ref);
   lsl_push_item(s->S, L, c->it);
   lua_rawseti(L, -2, ++s->have);
@@ -585,7 +624,7 @@ static int sub_index(lua_State *L) {
   lsl_sub *s = checksub(L, 1);
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "lagged") == 0) {
-    lua_pushinteger(L, (lua_Integer)(s->pipe ? s->pipe->lagged : s->lagged));
+    lua_pushinteger(L, (lua_Integer)sub_lagged(s));
     return 1;
   }
   if (strcmp(k, "active") == 0) {

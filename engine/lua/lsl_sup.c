@@ -279,7 +279,7 @@ static int usable(const lsl_lsup *s) {
 static int sup_child(lua_State *L) {
   lsl_lsup *s = checksup(L);
   const char *name = luaL_checkstring(L, 2);
-  if (!usable(s))
+  if (!usable(s) || s->info == NULL)
     return 0;
   sl_id id = sl_supervisor_child(&s->S->engine, s->id, name);
   if (id == SL_ID_NONE)
@@ -306,6 +306,16 @@ static int sup_stop(lua_State *L) {
     return lsl_fail(L, rc);
   lua_pushboolean(L, 1);
   return 1;
+}
+
+/* <close>: the supervisor (and its children) stop; the handle stays. */
+static int sup_close(lua_State *L) {
+  lsl_lsup *s = luaL_checkudata(L, 1, LSL_SUP);
+  if (usable(s)) {
+    s->S->L = L;
+    sl_actor_stop(&s->S->engine, s->id, SL_EXIT_NORMAL);
+  }
+  return 0;
 }
 
 static int sup_gc(lua_State *L) {
@@ -342,7 +352,7 @@ void lsl_sup_open(lua_State *L) {
                                      {"stop", sup_stop},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", sup_gc},
-                                  {"__close", sup_gc},
+                                  {"__close", sup_close},
                                   {"__eq", sup_eq},
                                   {"__tostring", sup_tostring},
                                   {NULL, NULL}};

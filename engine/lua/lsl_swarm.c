@@ -272,6 +272,7 @@ static int swarm_close(lua_State *L) {
   if (S->engine.data == NULL) /* closed meanwhile, from a __close handler */
     return 0;
   S->bus_ready = 0;
+  lsl_event_free_handlers(S);
   sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
   S->engine.data = NULL;
@@ -284,6 +285,7 @@ static int swarm_gc(lua_State *L) {
     return 0;
   S->finalizing = 1; /* everything Lua-side dies with us: no calls back */
   S->bus_ready = 0;
+  lsl_event_free_handlers(S);
   sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
   S->engine.data = NULL;

@@ -86,7 +86,7 @@ static int intensity_ok(sup *s) {
   int64_t now = sl_engine_now(s->e);
   uint32_t recent = 0;
   for (uint32_t k = 0; k < s->nstamps; k++)
-    if (now - s->stamps[k] < s->period_us)
+    if (now - s->stamps[k] <= s->period_us) /* inclusive, as OTP */
       recent++;
   if ((int)recent >= s->intensity)
     return 0;
@@ -188,12 +188,11 @@ static void on_down(sup *s, uint32_t i, int reason, const char *msg) {
       sup_child *o = &s->c[k];
       if (k == i || o->restart == SL_TEMPORARY)
         continue;
-      if (o->state == C_RUNNING || o->state == C_STOPPING) {
-        o->marked = 1;
-        set_reason(o, SL_EXIT_SHUTDOWN,
-                   s->strategy == SL_ONE_FOR_ALL ? "one_for_all"
-                                                 : "rest_for_one");
-      }
+      /* Siblings in range restart too, running or not, as in OTP. */
+      o->marked = 1;
+      set_reason(o, SL_EXIT_SHUTDOWN,
+                 s->strategy == SL_ONE_FOR_ALL ? "one_for_all"
+                                               : "rest_for_one");
     }
     /* Stop the ones to restart, and running temporaries in range. */
     for (uint32_t k = s->n; k-- > from;)

@@ -33,7 +33,8 @@ static void really_free(sl_stream *s) {
 void sl_stream_free(sl_stream *s) {
   if (s == NULL)
     return;
-  if (s->draining) { /* from inside its own sink: free when it returns */
+  if (s->draining || s->busy) { /* from inside its sink, a filter or map:
+                                  * free when it returns */
     s->dead = 1;
     return;
   }
@@ -73,21 +74,33 @@ void sl__stream_emit(sl_op *op, sl_item *it) {
 void sl_stream_push(sl_stream *s, sl_item *it) {
   if (!s->ended && !s->dead) {
     s->received++;
+    s->busy++;
     if (s->head != NULL)
       s->head->push(s->head, it);
     else
       sink_put(s, it);
+    s->busy--;
   }
   sl_item_release(it);
+  if (s->dead && !s->busy && !s->draining)
+    really_free(s);
 }
 
 void sl_stream_end(sl_stream *s) {
   if (s->ended)
     return;
   s->ended = 1;
+  s->busy++;
   for (sl_op *op = s->head; op != NULL; op = op->next)
     if (op->flush)
       op->flush(op);
+  s->busy--;
+  if (s->sink != NULL) { /* the sink learns of the end after the rest */
+    s->end_pending = 1;
+    sl_notify_kick(s->notify);
+  }
+  if (s->dead && !s->busy && !s->draining)
+    really_free(s);
 }
 
 static void drain(sl_engine *e, void *ud) {
@@ -101,8 +114,16 @@ static void drain(sl_engine *e, void *ud) {
     s->sink(e, s->sink_ud, &it);
     sl_item_release(&it);
   }
+  if (s->end_pending && !s->dead) {
+    s->end_pending = 0;
+    sl_item end;
+    memset(&end, 0, sizeof(end));
+    end.kind = SL_ITEM_NONE;
+    end.t = sl_engine_now(e);
+    s->sink(e, s->sink_ud, &end);
+  }
   s->draining = 0;
-  if (s->dead)
+  if (s->dead && !s->busy)
     really_free(s);
 }
 

@@ -36,7 +36,9 @@ typedef int (*sl_pred_fn)(void *ud, const sl_item *it);
  * the item.  `in` stays the caller's. */
 typedef int (*sl_map_fn)(void *ud, const sl_item *in, sl_item *out);
 /* Gets each buffered item in order; may move it out (sl_item_move),
- * otherwise it is released after the call.  May free the stream. */
+ * otherwise it is released after the call.  May free the stream.  Once the
+ * stream has ended and everything before was delivered, it gets one last
+ * call with an item of kind SL_ITEM_NONE: the end. */
 typedef void (*sl_sink_fn)(sl_engine *e, void *ud, sl_item *it);
 
 struct sl_op {
@@ -57,7 +59,8 @@ struct sl_stream {
   uint64_t lagged;   /* items dropped at the sink buffer */
   uint64_t received; /* items pushed in by the source */
   sl_notify *notify;
-  int draining, dead, ended;
+  int draining, dead, ended, end_pending;
+  int busy; /* pushes and ends on the C stack */
 };
 
 /* An empty stream (items go straight to the sink), or NULL. */

@@ -141,8 +141,9 @@ TEST(window_closes_exactly_at_seconds_after_its_first_item) {
   sl_stream_sink(s, sink, &o, 16);
   feeder f = {.s = s};
   sl_timer_init(&e, &f.t);
-  /* Started before the window's timer: at t = 1.25 the item is pushed
-   * before the timer fires, and must still start the next batch. */
+  /* At t = 1.25 the window's timer (armed at 0.25, before the feeder was
+   * re-armed at 1.0) fires first and closes the batch; the item then opens
+   * the next one.  The item-first order is the boundary test below. */
   sl_timer_start(&f.t, feed, 250000, 250000);
   sl_engine_run_for(&e, 2300000); /* items at 0.25, 0.5, ... 2.25 */
   REQUIRE(o.n == 2);
@@ -264,8 +265,10 @@ TEST(end_flushes_a_partial_window) {
   sl_stream_end(s);
   push_rec(s, 3, 30, 0); /* after the end: ignored */
   sl_engine_run_for(&e, 0);
-  REQUIRE(o.n == 1);
+  REQUIRE(o.n == 2);
+  CHECK_INT(o.kinds[0], SL_ITEM_BATCH);
   CHECK_INT(o.sizes[0], 2);
+  CHECK_INT(o.kinds[1], SL_ITEM_NONE); /* then the end, once */
   sl_stream_free(s);
   CHECK_INT(sl_engine_close(&e), 0);
 }
@@ -295,6 +298,58 @@ TEST(bad_operator_arguments) {
   CHECK_INT(sl_stream_throttle(s, 0), SL_EINVAL);
   CHECK_INT(sl_stream_filter(s, NULL, NULL, NULL), SL_EINVAL);
   CHECK_INT(sl_stream_sink(s, sink, NULL, 0), SL_EINVAL);
+  sl_stream_free(s);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+/* M12: an item pushed at exactly first + seconds *before* the window's timer
+ * fires (its timer was armed earlier, so it runs first) must start the next
+ * batch, not join the closing one. */
+static sl_stream *boundary_stream;
+static void push_at_boundary(sl_timer *t) {
+  (void)t;
+  push_rec(boundary_stream, 2, 60, 0);
+}
+
+TEST(window_item_at_the_boundary_before_the_timer_starts_the_next_batch) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  out o = {0};
+  sl_stream *s = sl_stream_new(&e);
+  sl_stream_window(s, 1000000, 1000);
+  sl_stream_sink(s, sink, &o, 16);
+  boundary_stream = s;
+  sl_timer t;
+  sl_timer_init(&e, &t);
+  sl_timer_start(&t, push_at_boundary, 1000000, 0); /* armed first */
+  push_rec(s, 1, 50, 0); /* opens the window at 0; its timer is due at 1 s */
+  sl_engine_run_for(&e, 3000000);
+  REQUIRE(o.n == 2);
+  CHECK_INT(o.sizes[0], 1);
+  CHECK_INT(o.at[0], 1000000);
+  CHECK_INT(o.sizes[1], 1); /* the item at 1.0 opened the second window */
+  CHECK_INT(o.at[1], 2000000);
+  sl_stream_free(s);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+/* M11: throttle lets an item through when exactly `seconds` have passed. */
+TEST(throttle_lets_an_item_through_exactly_one_period_later) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  out o = {0};
+  sl_stream *s = sl_stream_new(&e);
+  sl_stream_throttle(s, 1000000);
+  sl_stream_sink(s, sink, &o, 16);
+  feeder f = {.s = s};
+  sl_timer_init(&e, &f.t);
+  sl_timer_start(&f.t, feed, 500000, 500000); /* 0.5, 1.0, 1.5, 2.0, 2.5 */
+  sl_engine_run_for(&e, 2600000);
+  REQUIRE(o.n == 3);
+  CHECK_INT(o.at[0], 500000);
+  CHECK_INT(o.at[1], 1500000);
+  CHECK_INT(o.at[2], 2500000);
+  sl_timer_stop(&f.t);
   sl_stream_free(s);
   CHECK_INT(sl_engine_close(&e), 0);
 }

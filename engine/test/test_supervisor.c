@@ -486,3 +486,74 @@ TEST(nothing_restarts_while_the_engine_shuts_down) {
   CHECK_INT(sl_actor_count(&f.e), 0);
   CHECK_INT(sl_engine_close(&f.e), 0);
 }
+
+
+/* M16: a transient child that stops with reason shutdown is not restarted. */
+TEST(transient_child_stopped_with_shutdown_is_not_restarted) {
+  fixture f;
+  REQUIRE(setup(&f, SL_ONE_FOR_ONE, SL_TRANSIENT, 3, 5000000) == 0);
+  sl_id b = sl_supervisor_child(&f.e, f.sup, "b");
+  sl_actor_stop(&f.e, b, SL_EXIT_SHUTDOWN);
+  sl_engine_run_for(&f.e, 1000000);
+  CHECK_INT(index_of(&f.j, "restarted b:2"), -1);
+  CHECK(sl_supervisor_child(&f.e, f.sup, "b") == SL_ID_NONE);
+  CHECK(sl_actor_alive(&f.e, f.sup));
+  CHECK_INT(sl_engine_close(&f.e), 0);
+}
+
+/* M19: a graceful stop with no time left kills a suspended actor at once. */
+TEST(shutdown_with_zero_timeout_kills_a_busy_actor_now) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  journal j = {0};
+  start_ctx c = {&j, "busy", 0};
+  sl_id id;
+  start_worker(&e, &c, SL_ID_NONE, &id);
+  send_type(&e, id, M_SLEEP, 9000000);
+  sl_engine_run_for(&e, 0); /* now suspended in its handler */
+  CHECK_INT(sl_actor_shutdown(&e, id, 0), 0);
+  CHECK(!sl_actor_alive(&e, id));
+  CHECK(has_line(&j, "stop busy:2")); /* SL_EXIT_KILLED */
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+/* Intensity counts as OTP does: a restart exactly `period` ago is still
+ * recent.  Intensity 1, period 2 s, crashes at t = 1 and t = 3: the second
+ * restart would be the second within the period, so it gives up. */
+static void crash_b_once(sl_timer *t) {
+  fixture *f = t->data;
+  send_type(&f->e, sl_supervisor_child(&f->e, f->sup, "b"), M_CRASH, 0);
+}
+
+TEST(a_restart_exactly_one_period_old_still_counts) {
+  fixture f;
+  REQUIRE(setup(&f, SL_ONE_FOR_ONE, SL_PERMANENT, 1, 2000000) == 0);
+  sl_timer t1, t2;
+  sl_timer_init(&f.e, &t1);
+  sl_timer_init(&f.e, &t2);
+  t1.data = t2.data = &f;
+  sl_timer_start(&t1, crash_b_once, 1000000, 0);
+  sl_timer_start(&t2, crash_b_once, 3000000, 0);
+  sl_engine_run_for(&f.e, 2999999);
+  CHECK(sl_actor_alive(&f.e, f.sup));
+  sl_engine_run_for(&f.e, 1000001);
+  CHECK(!sl_actor_alive(&f.e, f.sup));
+  CHECK(has_line(&f.j, "gaveup sup"));
+  CHECK_INT(sl_engine_close(&f.e), 0);
+}
+
+/* one_for_all restarts every sibling in range, including one that was down
+ * (a transient child that had exited normally), as OTP does. */
+TEST(one_for_all_restarts_a_sibling_that_was_down) {
+  fixture f;
+  REQUIRE(setup(&f, SL_ONE_FOR_ALL, SL_TRANSIENT, 3, 5000000) == 0);
+  send_type(&f.e, sl_supervisor_child(&f.e, f.sup, "a"), M_EXIT, 0);
+  sl_engine_run_for(&f.e, 0);
+  CHECK(sl_supervisor_child(&f.e, f.sup, "a") == SL_ID_NONE);
+  send_type(&f.e, sl_supervisor_child(&f.e, f.sup, "b"), M_CRASH, 0);
+  sl_engine_run_for(&f.e, 0);
+  CHECK(sl_supervisor_child(&f.e, f.sup, "a") != SL_ID_NONE);
+  CHECK(sl_supervisor_child(&f.e, f.sup, "b") != SL_ID_NONE);
+  CHECK(sl_supervisor_child(&f.e, f.sup, "c") != SL_ID_NONE);
+  CHECK_INT(sl_engine_close(&f.e), 0);
+}
