@@ -24,6 +24,7 @@
 #include "rt/ask.h"
 #include "stream/item.h"
 #include "swarm/event.h"
+#include "swarm/swarm.h"
 
 #define LSL_SWARM "starling.swarm"
 #define LSL_TASK "starling.task"
@@ -34,6 +35,7 @@
 #define LSL_SUB "starling.subscription"
 #define LSL_EVSUB "starling.events"
 #define LSL_SUP "starling.supervisor"
+#define LSL_DRONE "starling.drone"
 #define LSL_SWARMS "starling.swarms" /* registry: weak engine -> swarm */
 
 enum { LSL_MSG_LUA = 0x4c554100 }; /* sl_msg.type of a Lua value message */
@@ -53,7 +55,7 @@ typedef struct lsl_swarm {
   lsl_task *tasks; /* running tasks, newest first (for shutdown) */
   sl_value_ops vops; /* Lua values as stream items (lsl_stream.c) */
   uint64_t restarts; /* actors restarted by supervisors */
-  sl_bus bus;        /* the event bus */
+  sl_swarm sw;       /* drones, coordinator, missions, the event bus */
   int bus_ready;
   struct lsl_onh *on_handlers, *on_tail; /* swarm:on, in order */
   sl_bcast_rx *on_rx; /* their shared receiver */
@@ -170,6 +172,22 @@ void lsl_event_free_handlers(lsl_swarm *S);
 /* lsl_sup.c */
 void lsl_sup_open(lua_State *L);
 int lsl_swarm_supervise(lua_State *L);
+
+/* lsl_drone.c: drones, missions, targets, stats, telemetry */
+void lsl_drone_open(lua_State *L);
+void lsl_drone_methods(lua_State *L, int methods);
+int lsl_core_waypoints(lua_State *L);
+/* Reads a position ({x=, y=, z=} or {x, y, z}; z defaults to 0). */
+sl_vec3 lsl_check_pos(lua_State *L, int idx, const char *what);
+/* Reads an area table (as starling.area makes them). */
+sl_area lsl_check_area(lua_State *L, int idx, const char *what);
+/* Checks and reads the drone options present in the table at idx over
+ * `base` (the swarm's defaults). */
+void lsl_drone_opts(lua_State *L, int idx, const char *fname,
+                    sl_drone_opts *o);
+extern const char *const lsl_drone_option_names[];
+int lsl_opt_boolean(lua_State *L, int idx, const char *fname, const char *key,
+                    int def);
 
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,

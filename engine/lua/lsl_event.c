@@ -93,7 +93,7 @@ int lsl_publish(lsl_swarm *S, sl_event *ev) {
     sl_event_free(ev);
     return SL_ECLOSED;
   }
-  return sl_bus_publish(&S->bus, ev);
+  return sl_bus_publish(&S->sw.bus, ev);
 }
 
 static int matches(const lsl_evsub *s, const sl_event *ev) {
@@ -203,7 +203,7 @@ static int swarm_on(lua_State *L) {
   if (S->on_rx == NULL) {
     if (!S->bus_ready)
       return luaL_error(L, "the swarm has shut down");
-    S->on_rx = sl_bcast_subscribe(&S->bus.ch);
+    S->on_rx = sl_bcast_subscribe(&S->sw.bus.ch);
     if (S->on_rx == NULL ||
         sl_bcast_rx_set_notify(S->on_rx, on_dispatch, S) != 0)
       return luaL_error(L, "out of memory");
@@ -214,7 +214,7 @@ static int swarm_on(lua_State *L) {
     return luaL_error(L, "out of memory");
   h->sub = s;
   h->type = type;
-  h->from_seq = S->bus.ch.tail;
+  h->from_seq = S->sw.bus.ch.tail;
   h->lag_base = S->on_rx->lagged;
   lua_pushvalue(L, 3);
   h->fn_ref = lsl_ref(S, L);
@@ -236,7 +236,7 @@ static int swarm_events(lua_State *L) {
   int type = parse_pattern(L, 2);
   lsl_evsub *s = new_sub(L, S, type);
   s->is_queue = 1;
-  s->rx = sl_bcast_subscribe(&S->bus.ch);
+  s->rx = sl_bcast_subscribe(&S->sw.bus.ch);
   if (s->rx == NULL)
     return luaL_error(L, "out of memory");
   return 1;

@@ -114,3 +114,17 @@ int lsl_opt_function(lua_State *L, int idx, const char *fname,
                luaL_typename(L, -1));
   return 1;
 }
+
+int lsl_opt_boolean(lua_State *L, int idx, const char *fname, const char *key,
+                    int def) {
+  idx = lua_absindex(L, idx);
+  int t = getfield(L, idx, key);
+  int v = def;
+  if (t == LUA_TBOOLEAN)
+    v = lua_toboolean(L, -1);
+  else if (t != LUA_TNIL)
+    luaL_error(L, "%s: option '%s' must be a boolean (got %s)", fname, key,
+               luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return v;
+}

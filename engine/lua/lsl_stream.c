@@ -26,6 +26,7 @@
 #include "stream/stream.h"
 
 enum { K_MPSC, K_BCAST, K_WATCH, K_ONESHOT }; /* as lsl_chan.c */
+enum { K_TELEMETRY = 10 };                     /* the swarm's samples */
 
 typedef struct lsl_sub {
   lsl_swarm *S;
@@ -38,6 +39,7 @@ typedef struct lsl_sub {
   sl_timer timer; /* collect(): its timeout */
   int done;
   uint64_t lagged; /* kept once cancelled */
+  int lua_ops;     /* the pipeline calls Lua (filter, map) */
 } lsl_sub;
 
 /* --- Lua values as stream items ----------------------------------------- */
@@ -289,7 +291,7 @@ static const char *opt_str(lua_State *L, int idx, const char *k) {
 }
 
 /* ops: the array of operator tables at `idx` (validated by stream.lua). */
-static sl_stream *build(lsl_swarm *S, lua_State *L, int idx) {
+static sl_stream *build(lsl_swarm *S, lua_State *L, int idx, int *lua_ops) {
   sl_stream *p = sl_stream_new(&S->engine);
   if (p == NULL)
     luaL_error(L, "stream: out of memory");
@@ -301,6 +303,7 @@ static sl_stream *build(lsl_swarm *S, lua_State *L, int idx) {
     int64_t us = 0;
     int rc = SL_EINVAL;
     if (strcmp(kind, "filter") == 0 || strcmp(kind, "map") == 0) {
+      *lua_ops = 1;
       lfn *f = malloc(sizeof(*f));
       if (f != NULL) {
         f->S = S;
@@ -377,11 +380,50 @@ static void on_source(sl_engine *e, void *ud) {
     lsl_protect(s->S, drain_protected, s);
 }
 
+/* Telemetry samples arrive from the swarm's timer: straight into the
+ * pipeline, or through a protected call when the pipeline runs Lua. */
+typedef struct tctx {
+  struct lsl_sub *s;
+  sl_item *it;
+} tctx;
+
+static int tele_protected(lua_State *L) {
+  tctx *c = lua_touserdata(L, 1);
+  sl_stream_push(c->s->pipe, c->it);
+  return 0;
+}
+
+static void on_sample(void *ud, sl_item *it) {
+  lsl_sub *s = ud;
+  if (s->done || s->pipe == NULL) {
+    sl_item_release(it);
+    return;
+  }
+  if (!s->lua_ops) {
+    sl_stream_push(s->pipe, it);
+    return;
+  }
+  lsl_pushref(s->S, s->S->L, s->self_ref); /* it may cancel itself */
+  tctx c = {s, it};
+  if (lsl_protect(s->S, tele_protected, &c) != 0)
+    sl_item_release(it);
+  lua_pop(s->S->L, 1);
+}
+
 static int attach(lsl_sub *s, lua_State *L, int src_idx) {
   void *chan;
   int kind;
+  lsl_swarm *sw = luaL_testudata(L, src_idx, LSL_SWARM);
+  if (sw != NULL) {
+    s->kind = K_TELEMETRY;
+    s->src = sw;
+    return sl_swarm_telemetry_add(&sw->sw, on_sample, s) == 0
+               ? 0
+               : luaL_error(L, "stream: out of memory");
+  }
   if (!lsl_chan_info(L, src_idx, &chan, &kind))
-    return luaL_error(L, "stream: the source must be a channel");
+    return luaL_error(L, "stream: the source must be a channel or the "
+                         "swarm's telemetry");
   s->kind = kind;
   int rc;
   switch (kind) {
@@ -426,7 +468,9 @@ static void sub_stop(lsl_sub *s) {
   s->done = 1;
   sl_timer_stop(&s->timer);
   if (s->src != NULL) {
-    if (s->kind == K_MPSC)
+    if (s->kind == K_TELEMETRY)
+      sl_swarm_telemetry_remove(&((lsl_swarm *)s->src)->sw, s);
+    else if (s->kind == K_MPSC)
       sl_mpsc_set_notify(s->src, NULL, NULL);
     else if (s->kind == K_BCAST)
       sl_bcast_unsubscribe(s->src);
@@ -573,7 +617,7 @@ static int stream_sink(lua_State *L) {
   int ud = lua_gettop(L);
   lua_pushvalue(L, 2); /* the sink keeps its source alive */
   lua_setiuservalue(L, ud, 1);
-  s->pipe = build(S, L, 3);
+  s->pipe = build(S, L, 3, &s->lua_ops);
   int rc = sl_stream_sink(s->pipe, collect ? collect_sink : each_sink, s,
                           (uint32_t)cap);
   if (rc != 0) {

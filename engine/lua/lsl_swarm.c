@@ -121,9 +121,19 @@ int lsl_fail(lua_State *L, int err) {
 
 /* --- construction --------------------------------------------------------- */
 
-static const char *const swarm_options[] = {"seed", "clock", "budget", "tick",
-                                            NULL};
+static const char *const swarm_options[] = {
+    "seed",         "clock",          "tick",         "telemetry_interval",
+    "health_check", "offline_after",  "event_capacity", "auto_support",
+    "budget",       "targets",        "drone",        NULL};
 static const char *const clocks[] = {"virtual", "real", NULL};
+
+static int64_t opt_period(lua_State *L, const char *fn, const char *key,
+                          double def) {
+  lua_Number v = lsl_opt_number(L, 1, fn, key, def);
+  if (!(v > 0) || v > 86400)
+    luaL_error(L, "%s: option '%s' must be in (0, 86400] seconds", fn, key);
+  return llround(v * 1e6);
+}
 
 static int swarm_new(lua_State *L) {
   const char *fn = "starling.swarm";
@@ -131,11 +141,42 @@ static int swarm_new(lua_State *L) {
   lua_Integer seed = lsl_opt_integer(L, 1, fn, "seed", 1);
   int clock = lsl_opt_choice(L, 1, fn, "clock", "virtual", clocks);
   lua_Integer budget = lsl_opt_integer(L, 1, fn, "budget", 1000000);
-  lua_Number tick = lsl_opt_number(L, 1, fn, "tick", 0.1);
   if (budget <= 0 || budget > INT32_MAX)
     luaL_error(L, "%s: option 'budget' must be a positive integer", fn);
-  if (!(tick > 0) || tick > 3600)
-    luaL_error(L, "%s: option 'tick' must be in (0, 3600] seconds", fn);
+  sl_swarm_opts so;
+  sl_swarm_default_opts(&so);
+  so.tick_us = opt_period(L, fn, "tick", 0.1);
+  so.telemetry_us = opt_period(L, fn, "telemetry_interval", 0.1);
+  so.health_us = opt_period(L, fn, "health_check", 5);
+  so.offline_us = opt_period(L, fn, "offline_after", 30);
+  lua_Integer cap = lsl_opt_integer(L, 1, fn, "event_capacity", 1024);
+  if (cap < 1 || cap > 16777216)
+    luaL_error(L, "%s: option 'event_capacity' must be in 1..16777216", fn);
+  so.event_capacity = (uint32_t)cap;
+  so.auto_support = lsl_opt_boolean(L, 1, fn, "auto_support", 1);
+  if (!lua_isnoneornil(L, 1)) {
+    if (lua_getfield(L, 1, "drone") != LUA_TNIL)
+      lsl_drone_opts(L, lua_gettop(L), "starling.swarm: option 'drone'",
+                     &so.drone);
+    lua_pop(L, 1);
+  }
+  lua_Integer ntargets = 0;
+  sl_area tarea = {0, 0, 100, 100, 30};
+  if (!lua_isnoneornil(L, 1)) {
+    if (lua_getfield(L, 1, "targets") != LUA_TNIL) {
+      static const char *const topts[] = {"count", "area", NULL};
+      int ti = lua_gettop(L);
+      lsl_check_options(L, ti, "starling.swarm: option 'targets'", topts);
+      ntargets = lsl_opt_integer(L, ti, "starling.swarm: option 'targets'",
+                                 "count", 0);
+      if (ntargets < 0 || ntargets > 1000000)
+        luaL_error(L, "%s: targets.count must be in 0..1000000", fn);
+      if (lua_getfield(L, ti, "area") != LUA_TNIL)
+        tarea = lsl_check_area(L, lua_gettop(L), "targets.area");
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
 
   lsl_swarm *S = lua_newuserdatauv(L, sizeof(*S), 1);
   memset(S, 0, sizeof(*S));
@@ -147,15 +188,17 @@ static int swarm_new(lua_State *L) {
                       rc < -100 ? uv_strerror(rc) : sl_strerror(rc));
   S->engine.data = S;
   S->L = L;
+  S->budget = (int)budget;
+  S->tick_us = so.tick_us;
   lsl_value_ops_init(S);
-  if (sl_bus_init(&S->bus, &S->engine, 1024) != 0) {
+  if (sl_swarm_init(&S->sw, &S->engine, &so) != 0 ||
+      sl_swarm_scatter_targets(&S->sw, (uint32_t)ntargets, &tarea) != 0) {
     sl_engine_close(&S->engine);
+    sl_swarm_free(&S->sw);
     S->engine.data = NULL;
     return luaL_error(L, "%s: out of memory", fn);
   }
   S->bus_ready = 1;
-  S->budget = (int)budget;
-  S->tick_us = llround(tick * 1e6);
   luaL_setmetatable(L, LSL_SWARM);
   lua_newtable(L); /* the store */
   lua_setiuservalue(L, -2, 1);
@@ -235,13 +278,10 @@ static void swarm_shutdown_now(lsl_swarm *S, int64_t timeout_us) {
   if (S->shut)
     return;
   S->shut = 1;
-  /* Actors first: a handler in progress gets until the deadline to finish
-   * (the tasks it waits on keep running meanwhile).  Then system_shutdown,
-   * whose handlers run before this returns; what is left is cancelled. */
-  sl_engine_shutdown(&S->engine, timeout_us);
-  sl_event ev;
-  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(&S->engine));
-  lsl_publish(S, &ev);
+  /* Missions end, then every actor in reverse spawn order (a handler in
+   * progress gets until the deadline), then system_shutdown, whose
+   * handlers run before this returns; what is left is cancelled. */
+  sl_swarm_shutdown(&S->sw, timeout_us);
   if (!S->engine.running && S->engine.depth == 0)
     sl__engine_drain(&S->engine, SIZE_MAX);
   lsl_task_cancel_all(S);
@@ -273,8 +313,8 @@ static int swarm_close(lua_State *L) {
     return 0;
   S->bus_ready = 0;
   lsl_event_free_handlers(S);
-  sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
+  sl_swarm_free(&S->sw);
   S->engine.data = NULL;
   return 0;
 }
@@ -286,8 +326,8 @@ static int swarm_gc(lua_State *L) {
   S->finalizing = 1; /* everything Lua-side dies with us: no calls back */
   S->bus_ready = 0;
   lsl_event_free_handlers(S);
-  sl_bus_free(&S->bus);
   sl_engine_close(&S->engine);
+  sl_swarm_free(&S->sw);
   S->engine.data = NULL;
   return 0;
 }
@@ -347,6 +387,7 @@ int luaopen_starling_core(lua_State *L) {
   luaL_newmetatable(L, LSL_SWARM);
   luaL_setfuncs(L, swarm_meta, 0);
   luaL_newlib(L, swarm_methods);
+  lsl_drone_methods(L, lua_gettop(L));
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lsl_task_open(L);
@@ -356,6 +397,7 @@ int luaopen_starling_core(lua_State *L) {
   lsl_stream_open(L);
   lsl_event_open(L);
   lsl_sup_open(L);
+  lsl_drone_open(L);
 
   lua_newtable(L);
   lua_pushcfunction(L, swarm_new);
@@ -366,6 +408,8 @@ int luaopen_starling_core(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, lsl_core_stream_sink);
   lua_setfield(L, -2, "stream_sink");
+  lua_pushcfunction(L, lsl_core_waypoints);
+  lua_setfield(L, -2, "waypoints");
   luaL_getmetatable(L, LSL_CHANNEL);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "channel_methods");

@@ -15,10 +15,21 @@ local starling = {
 starling.swarm = core.swarm
 
 local stream = require "starling.stream"
+local area = require "starling.area"
+
+--- starling.area{min, max, altitude} (API.md section 3).
+starling.area = area.new
+debug.getregistry()["starling.area"] = area.Area -- areas the C side returns
 
 --- ch:stream() -> a stream of the channel's values (API.md section 8).
 function core.channel_methods.stream(ch)
   return stream.new(ch:swarm(), ch)
+end
+
+--- swarm:telemetry() -> a stream of samples {drone, t, position, battery,
+-- state, velocity}, one per drone per telemetry_interval.
+function core.swarm_methods.telemetry(swarm)
+  return stream.new(swarm, swarm)
 end
 
 return starling

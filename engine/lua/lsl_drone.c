@@ -1,0 +1,728 @@
+/*
+ * lsl_drone.c -- the swarm's Lua face for drones, missions, targets and
+ * statistics (API.md sections 1-5).
+ *
+ * Drone handles are small userdata (the swarm and the drone's id); every
+ * method goes to the C swarm (engine/swarm), and answers `nil, code` when
+ * the drone is gone.  Positions come as {x=, y=, z=} or {x, y, z} (z
+ * defaults to 0) and go back as {x=, y=, z=}.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsl.h"
+
+typedef struct lsl_drone {
+  lsl_swarm *S;
+  uint32_t id;
+} lsl_drone;
+
+/* --- reading arguments ------------------------------------------------- */
+
+static int num_field(lua_State *L, int t, const char *key, int i,
+                     double *out) {
+  lua_getfield(L, t, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_rawgeti(L, t, i);
+  }
+  int ok = lua_type(L, -1) == LUA_TNUMBER;
+  if (ok)
+    *out = lua_tonumber(L, -1);
+  int none = lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return ok ? 1 : none ? 0 : -1;
+}
+
+sl_vec3 lsl_check_pos(lua_State *L, int idx, const char *what) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: a position must be a table {x=, y=, z=} or {x, y, z} "
+                  "(got %s)",
+               what, luaL_typename(L, idx));
+  sl_vec3 v = {0, 0, 0};
+  const char *names[3] = {"x", "y", "z"};
+  double *f[3] = {&v.x, &v.y, &v.z};
+  for (int i = 0; i < 3; i++) {
+    int rc = num_field(L, idx, names[i], i + 1, f[i]);
+    if (rc < 0 || (rc == 0 && i < 2))
+      luaL_error(L, "%s: position needs a number %s", what, names[i]);
+    if (!isfinite(*f[i]))
+      luaL_error(L, "%s: position %s must be finite", what, names[i]);
+  }
+  return v;
+}
+
+sl_area lsl_check_area(lua_State *L, int idx, const char *what) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: an area must be a table (got %s)", what,
+               luaL_typename(L, idx));
+  sl_area a = {0, 0, 100, 100, 30};
+  if (lua_getfield(L, idx, "min") != LUA_TNIL) {
+    sl_vec3 p = lsl_check_pos(L, -1, what);
+    a.minx = p.x;
+    a.miny = p.y;
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "max") != LUA_TNIL) {
+    sl_vec3 p = lsl_check_pos(L, -1, what);
+    a.maxx = p.x;
+    a.maxy = p.y;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, idx, "altitude");
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "%s: area altitude must be a number", what);
+    a.alt = lua_tonumber(L, -1);
+  }
+  lua_pop(L, 1);
+  if (a.minx > a.maxx || a.miny > a.maxy)
+    luaL_error(L, "%s: area min must not exceed max", what);
+  return a;
+}
+
+const char *const lsl_drone_option_names[] = {
+    "speed", "scan_radius", "low_battery", "critical_battery",
+    "drain", "charge_rate", "mailbox",     NULL};
+
+void lsl_drone_opts(lua_State *L, int idx, const char *fname,
+                    sl_drone_opts *o) {
+  idx = lua_absindex(L, idx);
+  o->speed = lsl_opt_number(L, idx, fname, "speed", o->speed);
+  o->scan_radius = lsl_opt_number(L, idx, fname, "scan_radius",
+                                  o->scan_radius);
+  o->low_battery = (int)lsl_opt_integer(L, idx, fname, "low_battery",
+                                        o->low_battery);
+  o->critical_battery = (int)lsl_opt_integer(L, idx, fname,
+                                             "critical_battery",
+                                             o->critical_battery);
+  o->drain = lsl_opt_number(L, idx, fname, "drain", o->drain);
+  o->charge_rate = lsl_opt_number(L, idx, fname, "charge_rate",
+                                  o->charge_rate);
+  lua_Integer mb = lsl_opt_integer(L, idx, fname, "mailbox", o->mailbox);
+  if (!(o->speed > 0) || !isfinite(o->speed))
+    luaL_error(L, "%s: option 'speed' must be > 0", fname);
+  if (!(o->scan_radius >= 0) || !isfinite(o->scan_radius))
+    luaL_error(L, "%s: option 'scan_radius' must be >= 0", fname);
+  if (o->low_battery < 0 || o->low_battery > 100)
+    luaL_error(L, "%s: option 'low_battery' must be in 0..100", fname);
+  if (o->critical_battery < 0 || o->critical_battery > o->low_battery)
+    luaL_error(L, "%s: option 'critical_battery' must be in 0..low_battery",
+               fname);
+  if (!(o->drain >= 0) || !isfinite(o->drain))
+    luaL_error(L, "%s: option 'drain' must be >= 0", fname);
+  if (!(o->charge_rate > 0) || !isfinite(o->charge_rate))
+    luaL_error(L, "%s: option 'charge_rate' must be > 0", fname);
+  if (mb < 1 || mb > 1000000)
+    luaL_error(L, "%s: option 'mailbox' must be in 1..1000000", fname);
+  o->mailbox = (uint32_t)mb;
+}
+
+static void push_vec(lua_State *L, sl_vec3 v) {
+  lua_createtable(L, 0, 3);
+  lua_pushnumber(L, v.x);
+  lua_setfield(L, -2, "x");
+  lua_pushnumber(L, v.y);
+  lua_setfield(L, -2, "y");
+  lua_pushnumber(L, v.z);
+  lua_setfield(L, -2, "z");
+}
+
+/* --- drone handles -------------------------------------------------------- */
+
+static void push_drone(lua_State *L, lsl_swarm *S, int sw_idx, uint32_t id) {
+  lsl_drone *d = lua_newuserdatauv(L, sizeof(*d), 1);
+  d->S = S;
+  d->id = id;
+  luaL_setmetatable(L, LSL_DRONE);
+  lua_pushvalue(L, sw_idx);
+  lua_setiuservalue(L, -2, 1);
+}
+
+static lsl_drone *checkdrone(lua_State *L, int idx) {
+  return luaL_checkudata(L, idx, LSL_DRONE);
+}
+
+/* The drone behind a handle if it flies, else NULL (and S->L set). */
+static sl_drone *live(lua_State *L, lsl_drone *h) {
+  if (h->S->engine.data == NULL || h->S->finalizing)
+    return NULL;
+  h->S->L = L;
+  return sl_swarm_drone(&h->S->sw, h->id);
+}
+
+static void push_status(lua_State *L, lsl_swarm *S, const sl_drone *d) {
+  lua_createtable(L, 0, 7);
+  lua_pushinteger(L, d->id);
+  lua_setfield(L, -2, "id");
+  push_vec(L, d->pos);
+  lua_setfield(L, -2, "position");
+  lua_pushinteger(L, sl_battery_pct(d->battery_mp));
+  lua_setfield(L, -2, "battery");
+  lua_pushstring(L, sl_state_names[d->state]);
+  lua_setfield(L, -2, "state");
+  lua_pushstring(L, d->reason);
+  lua_setfield(L, -2, "reason");
+  push_vec(L, d->vel);
+  lua_setfield(L, -2, "velocity");
+  if (d->mission >= 0) {
+    lua_pushstring(L, S->sw.missions[d->mission]->id);
+    lua_setfield(L, -2, "mission");
+  }
+}
+
+static int d_status(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  sl_drone *d = live(L, h);
+  if (d == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  push_status(L, h->S, d);
+  return 1;
+}
+
+static int d_position(lua_State *L) {
+  sl_drone *d = live(L, checkdrone(L, 1));
+  if (d == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  push_vec(L, d->pos);
+  return 1;
+}
+
+static int d_battery(lua_State *L) {
+  sl_drone *d = live(L, checkdrone(L, 1));
+  if (d == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  lua_pushinteger(L, sl_battery_pct(d->battery_mp));
+  return 1;
+}
+
+static int d_state(lua_State *L) {
+  sl_drone *d = live(L, checkdrone(L, 1));
+  if (d == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  lua_pushstring(L, sl_state_names[d->state]);
+  return 1;
+}
+
+static int answer(lua_State *L, int rc) {
+  if (rc != 0)
+    return lsl_fail(L, rc == SL_EFULL ? SL_EFULL : rc);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int d_move_to(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  sl_vec3 goal = lsl_check_pos(L, 2, "drone:move_to");
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_move_to(&h->S->sw, h->id, goal));
+}
+
+static int d_patrol(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  sl_area a = lsl_check_area(L, 2, "drone:patrol");
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  sl_vec3 *wp;
+  uint32_t n;
+  int rc = sl_area_waypoints(&a, 100, &wp, &n);
+  if (rc != 0)
+    return luaL_error(L, "drone:patrol: %s", sl_strerror(rc));
+  rc = sl_drone_patrol(&h->S->sw, h->id, wp, n);
+  free(wp);
+  return answer(L, rc);
+}
+
+static int d_return(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_return(&h->S->sw, h->id));
+}
+
+static int d_emergency(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  const char *reason = luaL_optstring(L, 2, "emergency");
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_emergency(&h->S->sw, h->id, reason));
+}
+
+static int d_shutdown(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_shutdown(&h->S->sw, h->id));
+}
+
+static int d_fail(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  static const char *const kinds[] = {"comms", "gps", "crash", NULL};
+  const char *k = luaL_checkstring(L, 2);
+  int kind = -1;
+  for (int i = 0; kinds[i]; i++)
+    if (strcmp(kinds[i], k) == 0)
+      kind = i;
+  if (kind < 0)
+    return luaL_error(L, "drone:fail: unknown fault '%s' (comms, gps or "
+                         "crash)",
+                      k);
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_fail(&h->S->sw, h->id, kind));
+}
+
+static int d_index(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "id") == 0) {
+    lua_pushinteger(L, h->id);
+    return 1;
+  }
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "methods");
+  lua_getfield(L, -1, k);
+  return 1;
+}
+
+static int d_eq(lua_State *L) {
+  lsl_drone *a = checkdrone(L, 1), *b = checkdrone(L, 2);
+  lua_pushboolean(L, a->S == b->S && a->id == b->id);
+  return 1;
+}
+
+static int d_tostring(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  sl_drone *d = live(L, h);
+  lua_pushfstring(L, "starling.drone %d (%s)", (int)h->id,
+                  d ? sl_state_names[d->state] : "stopped");
+  return 1;
+}
+
+static int d_nothing(lua_State *L) {
+  (void)L; /* a handle is a name: nothing to free */
+  return 0;
+}
+
+/* --- swarm methods: drones ------------------------------------------------ */
+
+static const char *spawn_extra[] = {"base", "battery", NULL};
+
+/* Checks opts against the drone options plus `extra`. */
+static void check_spawn_opts(lua_State *L, int idx, const char *fname,
+                             const char *const *extra) {
+  const char *allowed[16];
+  int n = 0;
+  for (int i = 0; lsl_drone_option_names[i]; i++)
+    allowed[n++] = lsl_drone_option_names[i];
+  for (int i = 0; extra[i]; i++)
+    allowed[n++] = extra[i];
+  allowed[n] = NULL;
+  lsl_check_options(L, idx, fname, allowed);
+}
+
+static uint32_t spawn_one(lua_State *L, lsl_swarm *S, int opts, sl_vec3 base,
+                          const char *fname) {
+  sl_drone_opts o = S->sw.o.drone;
+  int battery = 100;
+  if (!lua_isnoneornil(L, opts)) {
+    lsl_drone_opts(L, opts, fname, &o);
+    lua_Integer b = lsl_opt_integer(L, opts, fname, "battery", 100);
+    if (b < 0 || b > 100)
+      luaL_error(L, "%s: option 'battery' must be in 0..100", fname);
+    battery = (int)b;
+  }
+  if (S->shut)
+    luaL_error(L, "%s: the swarm has shut down", fname);
+  uint32_t id;
+  int rc = sl_swarm_spawn_drone(&S->sw, base, battery, &o, &id);
+  S->L = L;
+  if (rc != 0)
+    luaL_error(L, "%s: %s", fname, sl_strerror(rc));
+  return id;
+}
+
+static int s_spawn_drone(lua_State *L) {
+  const char *fn = "swarm:spawn_drone";
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  check_spawn_opts(L, 2, fn, spawn_extra);
+  sl_vec3 base = {0, 0, 0};
+  if (!lua_isnoneornil(L, 2)) {
+    if (lua_getfield(L, 2, "base") != LUA_TNIL)
+      base = lsl_check_pos(L, -1, fn);
+    lua_pop(L, 1);
+  }
+  uint32_t id = spawn_one(L, S, 2, base, fn);
+  push_drone(L, S, 1, id);
+  return 1;
+}
+
+static int s_spawn_fleet(lua_State *L) {
+  const char *fn = "swarm:spawn_fleet";
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  if (n < 0 || n > 10000000)
+    return luaL_error(L, "%s: the count must be in 0..10000000", fn);
+  static const char *extra[] = {"origin", "battery", NULL};
+  check_spawn_opts(L, 3, fn, extra);
+  sl_vec3 origin = {0, 0, 0};
+  if (!lua_isnoneornil(L, 3)) {
+    if (lua_getfield(L, 3, "origin") != LUA_TNIL)
+      origin = lsl_check_pos(L, -1, fn);
+    lua_pop(L, 1);
+  }
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer i = 0; i < n; i++) {
+    sl_vec3 base = sl_v3(origin.x + (double)(i % 10) * 50,
+                         origin.y + (double)(i / 10) * 50, origin.z);
+    uint32_t id = spawn_one(L, S, 3, base, fn);
+    push_drone(L, S, 1, id);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+static int s_drone(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  if (id < 0 || id > UINT32_MAX || sl_swarm_drone(&S->sw, (uint32_t)id) == NULL)
+    return 0;
+  push_drone(L, S, 1, (uint32_t)id);
+  return 1;
+}
+
+static int filter_match(lua_State *L, int filt, lsl_swarm *S, sl_drone *d) {
+  push_status(L, S, d);
+  int st = lua_gettop(L);
+  int ok = 1;
+  lua_pushnil(L);
+  while (ok && lua_next(L, filt) != 0) {
+    const char *k = lua_tostring(L, -2);
+    static const char *const keys[] = {"id",    "state",   "reason",
+                                       "battery", "mission", NULL};
+    int known = 0;
+    for (int i = 0; keys[i] && k; i++)
+      known |= strcmp(keys[i], k) == 0;
+    if (!known)
+      luaL_error(L, "swarm:drones: unknown filter field '%s' (id, state, "
+                    "reason, battery or mission)",
+                 k ? k : "?");
+    lua_getfield(L, st, k);
+    ok = lua_compare(L, -1, -2, LUA_OPEQ);
+    lua_pop(L, 2);
+  }
+  if (!ok)
+    lua_pop(L, 1); /* the key lua_next left */
+  lua_settop(L, st - 1);
+  return ok;
+}
+
+static int s_drones(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  int t = lua_type(L, 2);
+  if (t != LUA_TNONE && t != LUA_TNIL && t != LUA_TTABLE &&
+      t != LUA_TFUNCTION)
+    return luaL_error(L, "swarm:drones: the filter must be a table or a "
+                         "function (got %s)",
+                      luaL_typename(L, 2));
+  lua_newtable(L);
+  int out = lua_gettop(L), n = 0;
+  for (uint32_t i = 0; i < S->sw.ndrones; i++) {
+    sl_drone *d = sl_swarm_drone(&S->sw, i);
+    if (d == NULL)
+      continue;
+    if (t == LUA_TTABLE && !filter_match(L, 2, S, d))
+      continue;
+    push_drone(L, S, 1, i);
+    if (t == LUA_TFUNCTION) {
+      lua_pushvalue(L, 2);
+      lua_pushvalue(L, -2);
+      lua_call(L, 1, 1);
+      int keep = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      S->L = L;
+      if (!keep) {
+        lua_pop(L, 1);
+        continue;
+      }
+    }
+    lua_rawseti(L, out, ++n);
+  }
+  return 1;
+}
+
+static int s_count(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  lua_pushinteger(L, S->sw.live);
+  return 1;
+}
+
+/* --- missions ---------------------------------------------------------- */
+
+static void push_area(lua_State *L, const sl_area *a) {
+  lua_createtable(L, 0, 3);
+  lua_createtable(L, 0, 2);
+  lua_pushnumber(L, a->minx);
+  lua_setfield(L, -2, "x");
+  lua_pushnumber(L, a->miny);
+  lua_setfield(L, -2, "y");
+  lua_setfield(L, -2, "min");
+  lua_createtable(L, 0, 2);
+  lua_pushnumber(L, a->maxx);
+  lua_setfield(L, -2, "x");
+  lua_pushnumber(L, a->maxy);
+  lua_setfield(L, -2, "y");
+  lua_setfield(L, -2, "max");
+  lua_pushnumber(L, a->alt);
+  lua_setfield(L, -2, "altitude");
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "starling.area") == LUA_TTABLE)
+    lua_setmetatable(L, -2); /* an area object, as starling.area makes */
+  else
+    lua_pop(L, 1);
+}
+
+static void push_mission(lua_State *L, const sl_mission *m) {
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, m->id);
+  lua_setfield(L, -2, "id");
+  lua_pushstring(L, sl_mission_status_names[m->status]);
+  lua_setfield(L, -2, "status");
+  if (m->drone >= 0) {
+    lua_pushinteger(L, m->drone);
+    lua_setfield(L, -2, "drone");
+  }
+  lua_pushinteger(L, m->laps_done);
+  lua_setfield(L, -2, "laps_done");
+  push_area(L, &m->area);
+  lua_setfield(L, -2, "area");
+}
+
+static int s_create_mission(lua_State *L) {
+  const char *fn = "swarm:create_mission";
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  static const char *const opts[] = {"area", "laps", "queue", "deadline",
+                                     NULL};
+  lsl_check_options(L, 2, fn, opts);
+  sl_area a = {0, 0, 100, 100, 30};
+  if (!lua_isnoneornil(L, 2)) {
+    if (lua_getfield(L, 2, "area") != LUA_TNIL)
+      a = lsl_check_area(L, -1, fn);
+    lua_pop(L, 1);
+  }
+  lua_Integer laps = lsl_opt_integer(L, 2, fn, "laps", 1);
+  if (laps < 0 || laps > 1000000)
+    return luaL_error(L, "%s: option 'laps' must be in 0..1000000", fn);
+  int queue = lsl_opt_boolean(L, 2, fn, "queue", 0);
+  int64_t deadline = -1;
+  if (!lua_isnoneornil(L, 2)) {
+    lua_getfield(L, 2, "deadline");
+    if (!lua_isnil(L, -1))
+      deadline = lsl_check_seconds(L, lua_gettop(L), fn);
+    lua_pop(L, 1);
+  }
+  if (S->shut)
+    return luaL_error(L, "%s: the swarm has shut down", fn);
+  const char *id;
+  int rc = sl_swarm_create_mission(&S->sw, &a, 100, (uint32_t)laps, queue,
+                                   deadline, &id);
+  S->L = L;
+  if (rc == SL_ENODRONE)
+    return lsl_fail(L, rc);
+  if (rc != 0)
+    return luaL_error(L, "%s: %s", fn, sl_strerror(rc));
+  lua_pushstring(L, id);
+  return 1;
+}
+
+static int s_cancel_mission(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  const char *id = luaL_checkstring(L, 2);
+  int rc = sl_swarm_cancel_mission(&S->sw, id);
+  S->L = L;
+  if (rc != 0)
+    return lsl_fail(L, rc);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int s_mission(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  const sl_mission *m = sl_swarm_mission(&S->sw, luaL_checkstring(L, 2));
+  if (m == NULL)
+    return 0;
+  push_mission(L, m);
+  return 1;
+}
+
+static int s_missions(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  int want = -1;
+  if (!lua_isnoneornil(L, 2)) {
+    const char *st = luaL_checkstring(L, 2);
+    for (int i = 0; i < 5; i++)
+      if (strcmp(sl_mission_status_names[i], st) == 0)
+        want = i;
+    if (want < 0)
+      return luaL_error(L, "swarm:missions: unknown status '%s' (pending, "
+                           "assigned, completed, cancelled or failed)",
+                        st);
+  }
+  lua_newtable(L);
+  int n = 0;
+  for (uint32_t i = 0; i < S->sw.nmissions; i++) {
+    const sl_mission *m = S->sw.missions[i];
+    if (want >= 0 && m->status != want)
+      continue;
+    push_mission(L, m);
+    lua_rawseti(L, -2, ++n);
+  }
+  return 1;
+}
+
+/* --- targets -------------------------------------------------------------- */
+
+static int s_add_target(lua_State *L) {
+  const char *fn = "swarm:add_target";
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  static const char *const opts[] = {"position", "threat", "velocity", NULL};
+  lsl_check_options(L, 2, fn, opts);
+  if (lua_getfield(L, 2, "position") == LUA_TNIL)
+    return luaL_error(L, "%s: 'position' is required", fn);
+  sl_vec3 pos = lsl_check_pos(L, -1, fn);
+  lua_pop(L, 1);
+  sl_vec3 vel = {0, 0, 0};
+  if (lua_getfield(L, 2, "velocity") != LUA_TNIL)
+    vel = lsl_check_pos(L, -1, fn);
+  lua_pop(L, 1);
+  int threat = SL_THREAT_MEDIUM;
+  if (lua_getfield(L, 2, "threat") != LUA_TNIL) {
+    const char *t = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      return luaL_error(L, "%s: option 'threat' must be a string", fn);
+    threat = -1;
+    for (int i = 0; i < 4; i++)
+      if (strcmp(sl_threat_names[i], t) == 0)
+        threat = i;
+    if (threat < 0)
+      return luaL_error(L, "%s: unknown threat '%s' (low, medium, high or "
+                           "critical)",
+                        fn, t);
+  }
+  lua_pop(L, 1);
+  uint32_t id;
+  int rc = sl_swarm_add_target(&S->sw, pos, threat, vel, &id);
+  if (rc != 0)
+    return luaL_error(L, "%s: %s", fn, sl_strerror(rc));
+  lua_pushinteger(L, id);
+  return 1;
+}
+
+static int s_remove_target(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  int rc = (id < 0 || id > UINT32_MAX)
+               ? SL_ENOTFOUND
+               : sl_swarm_remove_target(&S->sw, (uint32_t)id);
+  if (rc != 0)
+    return lsl_fail(L, rc);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* --- stats -------------------------------------------------------------- */
+
+static int s_stats(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  sl_swarm_stats st;
+  sl_swarm_stats_get(&S->sw, &st);
+  lua_createtable(L, 0, 12);
+  lua_pushnumber(L, st.t);
+  lua_setfield(L, -2, "t");
+#define FIELD(name, value)                                                     \
+  lua_pushinteger(L, (lua_Integer)(value));                                    \
+  lua_setfield(L, -2, name)
+  FIELD("drones", st.drones);
+  FIELD("online", st.online);
+  FIELD("offline", st.offline);
+  FIELD("active_missions", st.active_missions);
+  FIELD("pending_missions", st.pending_missions);
+  FIELD("missions_completed", st.missions_completed);
+  FIELD("targets_detected", st.targets_detected);
+  FIELD("messages_sent", st.messages_sent);
+  FIELD("messages_received", st.messages_received);
+  FIELD("handler_errors", S->handler_errors);
+  FIELD("restarts", st.restarts + S->restarts);
+#undef FIELD
+  return 1;
+}
+
+/* core.waypoints(area, spacing) -> the lawnmower path (area:waypoints). */
+static int core_waypoints(lua_State *L) {
+  sl_area a = lsl_check_area(L, 1, "area:waypoints");
+  lua_Number spacing = luaL_optnumber(L, 2, 100);
+  if (!(spacing > 0) || !isfinite(spacing))
+    return luaL_error(L, "area:waypoints: spacing must be > 0");
+  sl_vec3 *wp;
+  uint32_t n;
+  int rc = sl_area_waypoints(&a, spacing, &wp, &n);
+  if (rc != 0)
+    return luaL_error(L, "area:waypoints: %s", sl_strerror(rc));
+  lua_createtable(L, (int)n, 0);
+  for (uint32_t i = 0; i < n; i++) {
+    push_vec(L, wp[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  free(wp);
+  return 1;
+}
+
+void lsl_drone_methods(lua_State *L, int methods) {
+  static const luaL_Reg m[] = {{"spawn_drone", s_spawn_drone},
+                               {"spawn_fleet", s_spawn_fleet},
+                               {"drone", s_drone},
+                               {"drones", s_drones},
+                               {"count", s_count},
+                               {"create_mission", s_create_mission},
+                               {"cancel_mission", s_cancel_mission},
+                               {"mission", s_mission},
+                               {"missions", s_missions},
+                               {"add_target", s_add_target},
+                               {"remove_target", s_remove_target},
+                               {"stats", s_stats},
+                               {NULL, NULL}};
+  lua_pushvalue(L, methods);
+  luaL_setfuncs(L, m, 0);
+  lua_pop(L, 1);
+}
+
+void lsl_drone_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"status", d_status},
+                                     {"position", d_position},
+                                     {"battery", d_battery},
+                                     {"state", d_state},
+                                     {"move_to", d_move_to},
+                                     {"patrol", d_patrol},
+                                     {"return_to_base", d_return},
+                                     {"emergency_stop", d_emergency},
+                                     {"shutdown", d_shutdown},
+                                     {"fail", d_fail},
+                                     {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__index", d_index},
+                                  {"__eq", d_eq},
+                                  {"__tostring", d_tostring},
+                                  {"__gc", d_nothing},
+                                  {"__close", d_nothing},
+                                  {NULL, NULL}};
+  luaL_newmetatable(L, LSL_DRONE);
+  luaL_setfuncs(L, meta, 0);
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "methods");
+  lua_pop(L, 1);
+}
+
+int lsl_core_waypoints(lua_State *L) { return core_waypoints(L); }

@@ -1,0 +1,399 @@
+/*
+ * drone.c -- a drone: its actor, its state machine, its tick.
+ *
+ * Each tick (API.md section 2), in this order:
+ *   initializing      -> idle ("initialized"), nothing else that tick;
+ *   battery           drains while airborne (every state but idle-at-base,
+ *                     charging and initializing), kept in milli-percent so
+ *                     ten 0.1 s ticks at 1 %/s drain exactly one percent;
+ *                     battery_low once on reaching low_battery; at 0 a
+ *                     forced landing (emergency, "battery_depleted", z = 0);
+ *                     at or below critical_battery a drone not returning,
+ *                     charging or in emergency returns ("low_battery");
+ *   movement          speed * tick metres towards the goal, or exactly onto
+ *                     it within one step; closer than 1.0 m is arrival (the
+ *                     position is set to the goal);
+ *   patrolling        waypoints in order, cycling; arriving at the last one
+ *                     of a mission is a lap; it scans for targets within
+ *                     scan_radius (horizontal) after moving;
+ *   returning         arrival at base: charging ("at_base"), or idle if full;
+ *   charging          charge_rate % per second, idle ("charged") at 100.
+ * An emergency drone holds position (velocity 0) and refuses move_to and
+ * patrol; return_to_base and shutdown still work.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "swarm.h"
+
+enum { CMD_MOVE = 1, CMD_PATROL, CMD_RETURN, CMD_EMERGENCY, CMD_FAIL };
+
+const sl_drone_status *sl__drone_status(const sl_drone *d) {
+  return sl_watch_borrow(&d->status);
+}
+
+static void publish_state_event(sl_swarm *sw, sl_drone *d) {
+  sl_event ev;
+  sl_event_init(&ev, SL_EV_DRONE_STATE, sl_engine_now(sw->e));
+  ev.drone = d->id;
+  ev.state = d->state;
+  sl_event_set(&ev.reason, d->reason);
+  sl__swarm_publish(sw, &ev);
+}
+
+void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
+                         const char *reason) {
+  int changed = d->state != state;
+  d->state = (uint8_t)state;
+  d->reason = reason;
+  if (state == SL_DS_EMERGENCY || state == SL_DS_IDLE ||
+      state == SL_DS_CHARGING)
+    d->vel = sl_v3(0, 0, 0);
+  if (state != SL_DS_MOVING)
+    d->support = 0;
+  if (changed)
+    publish_state_event(sw, d);
+  /* The coordinator decides from published statuses: a change of state
+   * is published at once (unless the drone has lost its link). */
+  if (!d->comms_lost)
+    sl__drone_publish(sw, d);
+}
+
+void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
+  sl_drone_status st = {sl_engine_now(sw->e), d->pos,   d->vel,
+                        d->battery_mp,        d->state, d->reason,
+                        d->mission};
+  sl_watch_send(&d->status, &st);
+  d->last_report = st.t;
+  sl_grid_set(&sw->dgrid, d->id, d->pos.x, d->pos.y);
+}
+
+/* Leaves the drone's mission (the coordinator hands it over). */
+static void leave_mission(sl_swarm *sw, sl_drone *d) {
+  if (d->mission < 0)
+    return;
+  int32_t m = d->mission;
+  d->mission = -1;
+  sl__coord_tell(sw, SL_COORD_LEFT, m, d->id);
+}
+
+static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
+  leave_mission(sw, d);
+  d->goal = d->base;
+  sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
+}
+
+/* One step of speed * tick towards `goal`, or onto it within a step;
+ * closer than 1.0 m afterwards is arrival, exactly on the goal.  Returns 1
+ * on arrival. */
+static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
+  double dist = sl_v3_dist(d->pos, goal);
+  double s = d->o.speed * ((double)sw->o.tick_us / 1e6);
+  if (dist > s) {
+    sl_vec3 dir = sl_v3((goal.x - d->pos.x) / dist, (goal.y - d->pos.y) / dist,
+                        (goal.z - d->pos.z) / dist);
+    d->pos = sl_v3(d->pos.x + dir.x * s, d->pos.y + dir.y * s,
+                   d->pos.z + dir.z * s);
+    if (sl_v3_dist(d->pos, goal) >= 1.0) {
+      d->vel = sl_v3(dir.x * d->o.speed, dir.y * d->o.speed,
+                     dir.z * d->o.speed);
+      return 0;
+    }
+  }
+  d->pos = goal;
+  d->vel = sl_v3(0, 0, 0);
+  return 1;
+}
+
+static int airborne(const sl_drone *d) {
+  switch (d->state) {
+  case SL_DS_INITIALIZING:
+  case SL_DS_CHARGING:
+    return 0;
+  case SL_DS_IDLE:
+    return !sl_v3_eq(d->pos, d->base);
+  default:
+    return d->battery_mp > 0;
+  }
+}
+
+typedef struct scan {
+  sl_swarm *sw;
+  sl_drone *d;
+} scan;
+
+static int saw(void *ud, uint32_t target, double dist) {
+  (void)dist;
+  scan *s = ud;
+  sl__coord_tell(s->sw, SL_COORD_DETECT, s->d->id, target);
+  return 0;
+}
+
+void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
+  if (d->state == SL_DS_INITIALIZING) {
+    sl__drone_set_state(sw, d, SL_DS_IDLE, "initialized");
+    return;
+  }
+  if (airborne(d)) {
+    d->battery_mp -= d->drain_mp;
+    if (d->battery_mp < 0)
+      d->battery_mp = 0;
+    int pct = sl_battery_pct(d->battery_mp);
+    if (!d->low_sent && pct <= d->o.low_battery) {
+      d->low_sent = 1;
+      sl_event ev;
+      sl_event_init(&ev, SL_EV_BATTERY_LOW, sl_engine_now(sw->e));
+      ev.drone = d->id;
+      ev.battery = pct;
+      sl__swarm_publish(sw, &ev);
+    }
+    if (d->battery_mp == 0) { /* forced landing where it is */
+      leave_mission(sw, d);
+      d->pos.z = 0;
+      sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "battery_depleted");
+      return;
+    }
+    if (pct <= d->o.critical_battery && d->state != SL_DS_RETURNING &&
+        d->state != SL_DS_CHARGING && d->state != SL_DS_EMERGENCY)
+      go_home(sw, d, "low_battery");
+  }
+  switch (d->state) {
+  case SL_DS_MOVING:
+    if (step(sw, d, d->goal))
+      sl__drone_set_state(sw, d, SL_DS_IDLE, "arrived");
+    break;
+  case SL_DS_PATROLLING:
+    if (step(sw, d, d->wp[d->wpi])) {
+      d->wpi++;
+      if (d->wpi == d->nwp) {
+        d->wpi = 0;
+        if (d->mission >= 0)
+          sl__coord_tell(sw, SL_COORD_LAP, d->mission, d->id);
+      }
+      if (d->mission >= 0)
+        sw->missions[d->mission]->wpi = d->wpi; /* progress survives */
+    }
+    if (sw->tgrid.ncells > 0) {
+      scan s = {sw, d};
+      sl_grid_within(&sw->tgrid, d->pos.x, d->pos.y, d->o.scan_radius, saw,
+                     &s);
+    }
+    break;
+  case SL_DS_RETURNING:
+    if (step(sw, d, d->base))
+      sl__drone_set_state(sw, d,
+                          d->battery_mp >= 100000 ? SL_DS_IDLE
+                                                  : SL_DS_CHARGING,
+                          "at_base");
+    break;
+  case SL_DS_CHARGING:
+    d->battery_mp += d->charge_mp;
+    if (d->battery_mp >= 100000) {
+      d->battery_mp = 100000;
+      d->low_sent = 0;
+      sl__drone_set_state(sw, d, SL_DS_IDLE, "charged");
+    }
+    break;
+  default: /* idle and emergency hold position */
+    break;
+  }
+}
+
+/* --- coordinator decisions --------------------------------------------- */
+
+void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission) {
+  sl_mission *m = sw->missions[mission];
+  d->mission = mission;
+  free(d->wp);
+  d->wp = malloc(m->nwp * sizeof(*d->wp));
+  if (d->wp != NULL)
+    memcpy(d->wp, m->wp, m->nwp * sizeof(*d->wp));
+  d->nwp = d->wp ? m->nwp : 0;
+  d->wpi = m->wpi;
+  sl__drone_set_state(sw, d, d->nwp ? SL_DS_PATROLLING : SL_DS_IDLE,
+                      "mission");
+}
+
+void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
+  d->goal = goal;
+  sl__drone_set_state(sw, d, SL_DS_MOVING, "support");
+  d->support = 1;
+}
+
+void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason) {
+  d->mission = -1;
+  d->goal = d->base;
+  sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
+}
+
+/* --- the actor ----------------------------------------------------------- */
+
+typedef struct cmd {
+  sl_vec3 *wp; /* patrol waypoints, or the move goal (one) */
+  uint32_t n;
+} cmd;
+
+static void cmd_free(sl_msg *m) {
+  cmd *c = m->payload;
+  free(c->wp);
+  free(c);
+}
+
+static int drone_handle(sl_actor *self, sl_msg *m) {
+  sl_drone *d = sl_actor_state(self);
+  sl_swarm *sw = d->sw;
+  cmd *c = m->payload;
+  switch (m->type) {
+  case CMD_MOVE:
+    if (d->state == SL_DS_EMERGENCY)
+      return 0; /* refused (the API answered already, when it could) */
+    leave_mission(sw, d);
+    d->goal = c->wp[0];
+    sl__drone_set_state(sw, d, SL_DS_MOVING, "commanded");
+    break;
+  case CMD_PATROL:
+    if (d->state == SL_DS_EMERGENCY)
+      return 0;
+    leave_mission(sw, d);
+    free(d->wp);
+    d->wp = c->wp; /* take the waypoints */
+    d->nwp = c->n;
+    d->wpi = 0;
+    c->wp = NULL;
+    sl__drone_set_state(sw, d, SL_DS_PATROLLING, "commanded");
+    break;
+  case CMD_RETURN:
+    go_home(sw, d, "commanded");
+    break;
+  case CMD_EMERGENCY:
+    leave_mission(sw, d);
+    sl__drone_set_state(sw, d, SL_DS_EMERGENCY, (const char *)m->a.p);
+    break;
+  case CMD_FAIL:
+    if (m->a.i == SL_FAIL_COMMS) {
+      go_home(sw, d, "emergency"); /* it publishes this last status */
+      d->comms_lost = 1;
+    } else if (m->a.i == SL_FAIL_GPS) {
+      leave_mission(sw, d);
+      sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "gps_failure");
+    } else {
+      sl_actor_set_exit_message(self, "crash");
+      return SL_ECRASHED;
+    }
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+static void drone_stop(sl_actor *self, int reason) {
+  sl_drone *d = sl_actor_state(self);
+  sl_swarm *sw = d->sw;
+  d->actor = SL_ID_NONE;
+  if (reason < 0 && !sw->shut)
+    return; /* crashed: the swarm's drone supervisor restarts it */
+  /* A normal stop unregisters the drone. */
+  d->stopped = 1;
+  sw->live--;
+  sl_grid_remove(&sw->dgrid, d->id);
+  if (d->mission >= 0 && !sw->shut)
+    leave_mission(sw, d);
+  sl_event ev;
+  sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl_engine_now(sw->e));
+  ev.drone = d->id;
+  sl__swarm_publish(sw, &ev);
+}
+
+static const sl_behaviour drone_behaviour = {"drone", NULL, drone_handle,
+                                             drone_stop};
+
+int sl__drone_start(sl_swarm *sw, sl_drone *d) {
+  sl_spawn_opts o = {d->o.mailbox, sw->coord, NULL};
+  return sl_actor_spawn(sw->e, &drone_behaviour, d, &o, &d->actor);
+}
+
+/* --- commands (the API side) --------------------------------------------- */
+
+static int send_cmd(sl_swarm *sw, uint32_t id, uint32_t type, cmd *c,
+                    int64_t a) {
+  sl_drone *d = sl_swarm_drone(sw, id);
+  if (d == NULL) {
+    if (c) {
+      free(c->wp);
+      free(c);
+    }
+    return SL_ESTOPPED;
+  }
+  sl_msg m;
+  memset(&m, 0, sizeof(m));
+  m.type = type;
+  m.a.i = a;
+  if (c != NULL) {
+    m.payload = c;
+    m.free_fn = cmd_free;
+  }
+  return sl_actor_try_send(sw->e, d->actor, &m);
+}
+
+static int refuses_movement(sl_swarm *sw, uint32_t id) {
+  sl_drone *d = sl_swarm_drone(sw, id);
+  return d != NULL && d->state == SL_DS_EMERGENCY;
+}
+
+int sl_drone_move_to(sl_swarm *sw, uint32_t id, sl_vec3 goal) {
+  if (refuses_movement(sw, id))
+    return SL_EEMERGENCY;
+  cmd *c = calloc(1, sizeof(*c));
+  if (c == NULL || (c->wp = malloc(sizeof(*c->wp))) == NULL) {
+    free(c);
+    return SL_ENOMEM;
+  }
+  c->wp[0] = goal;
+  c->n = 1;
+  return send_cmd(sw, id, CMD_MOVE, c, 0);
+}
+
+int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
+                    uint32_t n) {
+  if (n == 0)
+    return SL_EEMPTY;
+  if (refuses_movement(sw, id))
+    return SL_EEMERGENCY;
+  cmd *c = calloc(1, sizeof(*c));
+  if (c == NULL || (c->wp = malloc(n * sizeof(*wp))) == NULL) {
+    free(c);
+    return SL_ENOMEM;
+  }
+  memcpy(c->wp, wp, n * sizeof(*wp));
+  c->n = n;
+  return send_cmd(sw, id, CMD_PATROL, c, 0);
+}
+
+int sl_drone_return(sl_swarm *sw, uint32_t id) {
+  return send_cmd(sw, id, CMD_RETURN, NULL, 0);
+}
+
+int sl_drone_emergency(sl_swarm *sw, uint32_t id, const char *reason) {
+  sl_drone *d = sl_swarm_drone(sw, id);
+  if (d == NULL)
+    return SL_ESTOPPED;
+  sl_msg m;
+  memset(&m, 0, sizeof(m));
+  m.type = CMD_EMERGENCY;
+  m.a.p = (void *)sl_swarm_intern(sw, reason ? reason : "emergency");
+  return sl_actor_try_send(sw->e, d->actor, &m);
+}
+
+int sl_drone_fail(sl_swarm *sw, uint32_t id, int kind) {
+  if (kind < SL_FAIL_COMMS || kind > SL_FAIL_CRASH)
+    return SL_EINVAL;
+  return send_cmd(sw, id, CMD_FAIL, NULL, kind);
+}
+
+int sl_drone_shutdown(sl_swarm *sw, uint32_t id) {
+  sl_drone *d = sl_swarm_drone(sw, id);
+  if (d == NULL)
+    return SL_ESTOPPED;
+  return sl_actor_stop(sw->e, d->actor, SL_EXIT_NORMAL);
+}
