@@ -181,3 +181,41 @@ describe("event edge cases", function()
     assert.same({}, q:drain())
   end)
 end)
+
+describe("swarm events", function()
+  it("handlers of a tick's events run before run_until checks", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    d:move_to{ 0, 0, 3 }
+    local arrived_at
+    swarm:on("drone_state", function(ev)
+      if ev.state == "idle" and ev.reason == "arrived" then arrived_at = ev.t end
+    end)
+    assert.is_true(swarm:run_until(function() return arrived_at ~= nil end, 10))
+    assert.equal(0.3, arrived_at)
+    assert.equal(0.3, swarm:now()) -- stopped right after that tick
+  end)
+
+  it("drone events carry exactly their documented fields", function()
+    local swarm = starling.swarm{ health_check = 1, offline_after = 1 }
+    local got = {}
+    swarm:on("*", function(ev)
+      if not got[ev.type] then got[ev.type] = ev end
+    end)
+    local d = swarm:spawn_drone{ battery = 31 }
+    local e = swarm:spawn_drone{ base = { 50, 0, 0 } }
+    d:move_to{ 0, 0, 100 }
+    e:fail("crash")
+    swarm:run_for(3)
+    d:fail("comms")
+    swarm:run_for(5)
+    e:shutdown()
+    swarm:run_for(0)
+    assert.same({ type = "drone_registered", t = 0, drone = 0 }, got.drone_registered)
+    assert.same({ type = "drone_restarted", t = 0, drone = 1, reason = "crash" }, got.drone_restarted)
+    assert.same({ type = "drone_state", t = 0, drone = 0, state = "moving", reason = "commanded" }, got.drone_state)
+    assert.same({ type = "battery_low", t = 1.0, drone = 0, battery = 30 }, got.battery_low)
+    assert.same({ type = "drone_offline", t = 5.0, drone = 0 }, got.drone_offline)
+    assert.same({ type = "drone_unregistered", t = 8.0, drone = 1 }, got.drone_unregistered)
+  end)
+end)

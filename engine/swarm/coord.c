@@ -367,27 +367,37 @@ void sl__coord_move_targets(sl_swarm *sw) {
 
 void sl__coord_health(sl_swarm *sw) {
   int64_t now = sl_engine_now(sw->e);
+  /* First everyone's standing, then the consequences: a mission taken from
+   * a silent drone must not go to another one this same check finds
+   * silent. */
+  uint32_t gone = 0;
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped)
       continue;
     int silent = now - d->last_report > sw->o.offline_us;
-    if (d->online && silent) {
-      d->online = 0;
-      sl_event ev;
-      sl_event_init(&ev, SL_EV_DRONE_OFFLINE, now);
-      ev.drone = d->id;
-      sl__swarm_publish(sw, &ev);
-      const sl_drone_status *st = sl__drone_status(d);
-      int32_t m = st ? st->mission : -1;
-      if (m >= 0) /* a silent drone cannot fly a mission */
-        mission_left(sw, (uint32_t)m, d->id);
-    } else if (!d->online && !silent) {
-      d->online = 1;
-      sl_event ev;
-      sl_event_init(&ev, SL_EV_DRONE_ONLINE, now);
-      ev.drone = d->id;
-      sl__swarm_publish(sw, &ev);
+    if (d->online == !silent)
+      continue;
+    d->online = (uint8_t)!silent;
+    sl_event ev;
+    sl_event_init(&ev, silent ? SL_EV_DRONE_OFFLINE : SL_EV_DRONE_ONLINE, now);
+    ev.drone = d->id;
+    sl__swarm_publish(sw, &ev);
+    gone += silent;
+  }
+  for (uint32_t i = 0; i < sw->ndrones && gone > 0; i++) {
+    sl_drone *d = sw->drones[i];
+    if (d == NULL || d->stopped || d->online)
+      continue;
+    const sl_drone_status *st = sl__drone_status(d);
+    int32_t m = st ? st->mission : -1;
+    if (m >= 0 && (uint32_t)m < sw->nmissions &&
+        sw->missions[m]->drone == (int32_t)d->id) {
+      /* A silent drone cannot fly a mission: it is taken from it (the
+       * drone flies on, on its own). */
+      if (d->mission == m)
+        d->mission = -1;
+      mission_left(sw, (uint32_t)m, d->id);
     }
   }
   if (sw->npending > 0)

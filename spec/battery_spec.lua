@@ -1,0 +1,98 @@
+-- Battery: drain while airborne, low and critical thresholds, forced
+-- landing, charging at base (API.md section 2).  Defaults: drain 1 %/s,
+-- charge 5 %/s, low 30 %, critical 15 %; tick 0.1 s.
+local starling = require "starling"
+
+local function flying(swarm, opts)
+  local d = swarm:spawn_drone(opts)
+  d:move_to{ 0, 0, 1000 } -- far away: airborne for the whole test
+  swarm:run_for(0)
+  return d
+end
+
+describe("battery", function()
+  it("drains 1 % per second of flight, counted exactly", function()
+    local swarm = starling.swarm{}
+    local d = flying(swarm)
+    swarm:run_for(0.9)
+    assert.equal(100, d:battery()) -- 0.9 % used: still reads 100
+    swarm:run_for(0.1)
+    assert.equal(99, d:battery())
+    swarm:run_for(9)
+    assert.equal(90, d:battery())
+  end)
+
+  it("does not drain idle at base, but does idle in the air", function()
+    local swarm = starling.swarm{}
+    local home = swarm:spawn_drone{}
+    local hover = swarm:spawn_drone{ base = { 50, 0, 0 } }
+    hover:move_to{ 50, 0, 1 }
+    swarm:run_for(10.1)
+    assert.equal("idle", home:state())
+    assert.equal(100, home:battery())
+    assert.equal("idle", hover:state())
+    assert.equal(90, hover:battery()) -- 101 airborne ticks: 0.1 s .. 10.1 s
+  end)
+
+  it("publishes battery_low once, at low_battery", function()
+    local swarm = starling.swarm{}
+    local lows = {}
+    swarm:on("battery_low", function(ev) lows[#lows + 1] = { ev.drone, ev.battery, ev.t } end)
+    flying(swarm, { battery = 32 })
+    swarm:run_for(5)
+    assert.same({ { 0, 30, 2.0 } }, lows)
+  end)
+
+  it("returns on its own at critical_battery, reason low_battery", function()
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { battery = 16 })
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    swarm:run_for(1.0)
+    assert.same({ { "returning", "low_battery", 1.0 } }, states)
+    assert.equal(15, d:battery())
+  end)
+
+  it("makes a forced landing at 0 %", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 1, low_battery = 0, critical_battery = 0 }
+    d:move_to{ 0, 0, 100 }
+    swarm:run_for(0.5)
+    assert.equal("moving", d:state())
+    swarm:run_for(0.5)
+    local st = d:status()
+    assert.equal("emergency", st.state)
+    assert.equal("battery_depleted", st.reason)
+    assert.equal(0, st.battery)
+    assert.same({ x = 0, y = 0, z = 0 }, st.position) -- landed where it was
+    swarm:run_for(5)
+    assert.equal(0, d:battery())
+    assert.same({ x = 0, y = 0, z = 0 }, d:position())
+  end)
+
+  it("charges at 5 % per second at base, then idles", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 80 }
+    local charged
+    swarm:on("drone_state", function(ev) if ev.reason == "charged" then charged = ev.t end end)
+    d:move_to{ 0, 0, 1 }
+    swarm:run_for(0.1) -- up one metre: 0.1 % used
+    d:return_to_base()
+    swarm:run_for(0.1) -- and down (another 0.1 %): charging from 0.2 s
+    assert.equal("charging", d:state())
+    assert.equal(80, d:battery()) -- 79.8 %, shown rounded up
+    swarm:run_for(2)
+    assert.equal(90, d:battery()) -- +10 % in 20 ticks
+    swarm:run_for(2.1)
+    assert.equal(4.3, charged) -- 20.2 % needs 41 ticks of 0.5 %
+    assert.equal("idle", d:state())
+    assert.equal(100, d:battery())
+  end)
+
+  it("honours per-drone drain and charge rates", function()
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { drain = 2.5 })
+    swarm:run_for(2)
+    assert.equal(95, d:battery())
+  end)
+end)

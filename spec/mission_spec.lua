@@ -1,0 +1,196 @@
+-- Missions: creation, choice of drone, laps, handover, pending, deadline,
+-- cancel (API.md section 4).  The default area (0,0)-(100,100) at 30 m has
+-- two waypoints: (0, 50, 30) and (100, 50, 30).
+local starling = require "starling"
+
+local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
+
+local function recorder(swarm, types)
+  local log = {}
+  local want = {}
+  for _, t in ipairs(types) do want[t] = true end
+  swarm:on("*", function(ev)
+    if want[ev.type] then
+      log[#log + 1] = { ev.type, ev.t, ev.drone, ev.state or ev.reason }
+    end
+  end)
+  return log
+end
+
+describe("missions", function()
+  it("the seed's scenario: 3 drones, 0.5 s, a mission on the default area", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(3)
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ area = starling.area() }
+    assert.is_string(id)
+    assert.matches(UUID, id)
+  end)
+
+  it("goes to the eligible drone nearest the centre; ties to the lowest id", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{ base = { 0, 50, 0 } }
+    swarm:spawn_drone{ base = { 100, 50, 0 } }
+    swarm:spawn_drone{ base = { 45, 90, 0 } }
+    swarm:run_for(0.5)
+    local a = swarm:create_mission{} -- centre (50, 50): drone 2 is 40.3 m away
+    local b = swarm:create_mission{} -- drones 0 and 1 are both 50 m away
+    assert.equal(2, swarm:mission(a).drone)
+    assert.equal(0, swarm:mission(b).drone)
+    assert.equal(1, swarm:mission(swarm:create_mission{}).drone) -- the last one
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("flies its laps, completes, and sends the drone home", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_created", "mission_assigned", "mission_completed", "drone_state" })
+    local id = swarm:create_mission{ laps = 1 }
+    swarm:run_for(30)
+    assert.same({
+      { "mission_created", 0.5, nil, nil },
+      { "mission_assigned", 0.5, 0, nil },
+      { "drone_state", 0.5, 0, "patrolling" },
+      { "mission_completed", 16.3, 0, nil }, -- 58 ticks up to (0,50,30), 100 across
+      { "drone_state", 16.3, 0, "returning" },
+      { "drone_state", 27.8, 0, "charging" },  -- 115.8 m home
+    }, log)
+    local m = swarm:mission(id)
+    assert.equal("completed", m.status)
+    assert.equal(1, m.laps_done)
+    assert.equal(0, m.drone)
+    assert.same({ x = 0, y = 0 }, m.area.min)
+    assert.equal(30, m.area.altitude)
+    assert.same({ x = 50, y = 50, z = 30 }, m.area:center()) -- an area object
+    assert.equal("charging", d:state())
+    assert.equal(1, swarm:stats().missions_completed)
+  end)
+
+  it("counts laps: two passes take two laps", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 2 }
+    swarm:run_for(25)
+    assert.equal("assigned", swarm:mission(id).status)
+    assert.equal(1, swarm:mission(id).laps_done)
+    swarm:run_for(10.8) -- to 36.3: back to (0,50,30) at 26.3, across again
+    assert.equal("completed", swarm:mission(id).status)
+    assert.equal(2, swarm:mission(id).laps_done)
+  end)
+
+  it("laps = 0 patrols until cancelled", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    swarm:run_for(60) -- laps end at 16.3, 36.3, 56.3; 600 ticks airborne
+    local m = swarm:mission(id)
+    assert.equal("assigned", m.status)
+    assert.equal(3, m.laps_done)
+    assert.equal(id, d:status().mission)
+    assert.equal(40, d:battery())
+  end)
+
+  it("is handed over with its progress when its drone must leave", function()
+    local swarm = starling.swarm{}
+    -- drone 0 sits under the first waypoint with little battery: it gets
+    -- there at 3.5, heads across, and hits its critical level at 4.5.
+    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 8, low_battery = 5, critical_battery = 4 }
+    local b = swarm:spawn_drone{ base = { 100, 50, 0 } }
+    b:move_to{ 100, 50, 0 } -- (stays put; keeps it from being chosen first)
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_assigned", "mission_completed", "battery_low" })
+    local id = swarm:create_mission{}
+    swarm:run_for(10)
+    assert.same({
+      { "mission_assigned", 0.5, 0, nil },
+      { "battery_low", 3.5, 0, nil },
+      { "mission_assigned", 4.5, 1, nil },  -- handed over, next waypoint kept:
+      { "mission_completed", 7.5, 1, nil }, -- drone 1 rises 30 m to (100,50,30)
+    }, log)
+    assert.equal(1, swarm:mission(id).laps_done)
+    assert.equal("completed", swarm:mission(id).status)
+    assert.equal(1, swarm:mission(id).drone)
+    assert.is_nil(a:status().mission)
+  end)
+
+  it("queue = true waits as pending until a drone is eligible", function()
+    local swarm = starling.swarm{}
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+    assert.same({}, swarm:missions())
+    local id = swarm:create_mission{ queue = true }
+    assert.equal("pending", swarm:mission(id).status)
+    assert.equal(1, swarm:stats().pending_missions)
+    swarm:spawn_drone{}
+    local assigned
+    swarm:on("mission_assigned", function(ev) assigned = { ev.mission, ev.drone, ev.t } end)
+    swarm:run_for(1)
+    assert.same({ id, 0, 0.1 }, assigned) -- eligible at its first tick
+    assert.equal("assigned", swarm:mission(id).status)
+    assert.equal(0, swarm:stats().pending_missions)
+    assert.equal(1, swarm:stats().active_missions)
+  end)
+
+  it("fails at its deadline", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local failed
+    swarm:on("mission_failed", function(ev) failed = { ev.mission, ev.reason, ev.t } end)
+    local id = swarm:create_mission{ laps = 0, deadline = 5.05 }
+    swarm:run_for(5.05)
+    assert.same({ id, "deadline", 5.55 }, failed) -- at its exact instant
+    assert.equal("failed", swarm:mission(id).status)
+    assert.equal("returning", d:state())
+    assert.equal("mission_failed", d:status().reason)
+  end)
+
+  it("cancel_mission cancels; an unknown or finished one is not_found", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local cancelled
+    swarm:on("mission_cancelled", function(ev) cancelled = { ev.mission, ev.t } end)
+    local id = swarm:create_mission{ laps = 0 }
+    swarm:run_for(1.5)
+    assert.is_true(swarm:cancel_mission(id))
+    swarm:run_for(0)
+    assert.same({ id, 2.0 }, cancelled)
+    assert.equal("cancelled", swarm:mission(id).status)
+    assert.equal("returning", d:state())
+    assert.equal("mission_cancelled", d:status().reason)
+    assert.is_nil(d:status().mission)
+    assert.same({ nil, "not_found" }, { swarm:cancel_mission(id) })
+    assert.same({ nil, "not_found" }, { swarm:cancel_mission("no-such-mission") })
+    assert.is_nil(swarm:mission("no-such-mission"))
+  end)
+
+  it("missions(status) filters; bad input is named", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    swarm:run_for(0.5)
+    local a = swarm:create_mission{ laps = 0 }
+    local b = swarm:create_mission{ laps = 0 }
+    swarm:cancel_mission(b)
+    local function ids(list)
+      local out = {}
+      for i, m in ipairs(list) do out[i] = m.id end
+      return out
+    end
+    assert.same({ a, b }, ids(swarm:missions()))
+    assert.same({ a }, ids(swarm:missions("assigned")))
+    assert.same({ b }, ids(swarm:missions("cancelled")))
+    assert.has_error(function() swarm:missions("lost") end,
+      "swarm:missions: unknown status 'lost' (pending, assigned, completed, cancelled or failed)")
+    assert.has_error(function() swarm:create_mission{ lap = 2 } end,
+      "swarm:create_mission: unknown option 'lap'")
+    assert.has_error(function() swarm:create_mission{ laps = -1 } end,
+      "swarm:create_mission: option 'laps' must be in 0..1000000")
+    assert.has_error(function() swarm:create_mission{ area = { min = { 10, 10 }, max = { 0, 0 } } } end,
+      "swarm:create_mission: area min must not exceed max")
+    assert.has_error(function() swarm:create_mission{ queue = "yes" } end,
+      "swarm:create_mission: option 'queue' must be a boolean (got string)")
+  end)
+end)

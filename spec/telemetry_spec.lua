@@ -1,0 +1,87 @@
+-- swarm:telemetry(): one sample per drone per telemetry_interval, through
+-- the stream operators (API.md section 8).
+local starling = require "starling"
+
+describe("swarm:telemetry", function()
+  it("gives samples {drone, t, position, battery, state, velocity}", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    local got
+    swarm:spawn(function() got = swarm:telemetry():collect(4) end)
+    swarm:run_for(1)
+    assert.same({
+      { drone = 0, t = 0.1, position = { x = 0, y = 0, z = 0 }, battery = 100,
+        state = "idle", velocity = { x = 0, y = 0, z = 0 } },
+      { drone = 1, t = 0.1, position = { x = 50, y = 0, z = 0 }, battery = 100,
+        state = "idle", velocity = { x = 0, y = 0, z = 0 } },
+      { drone = 0, t = 0.2, position = { x = 0, y = 0, z = 0 }, battery = 100,
+        state = "idle", velocity = { x = 0, y = 0, z = 0 } },
+      { drone = 1, t = 0.2, position = { x = 50, y = 0, z = 0 }, battery = 100,
+        state = "idle", velocity = { x = 0, y = 0, z = 0 } },
+    }, got)
+  end)
+
+  it("one sample per drone per telemetry_interval", function()
+    local swarm = starling.swarm{ telemetry_interval = 0.5 }
+    swarm:spawn_fleet(3)
+    local n, times = 0, {}
+    swarm:telemetry():each(function(s)
+      n = n + 1
+      times[s.t] = (times[s.t] or 0) + 1
+    end)
+    swarm:run_for(2)
+    assert.equal(12, n)
+    assert.same({ [0.5] = 3, [1.0] = 3, [1.5] = 3, [2.0] = 3 }, times)
+  end)
+
+  it("shows a moving drone's position and velocity", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    d:move_to{ 0, 0, 100 }
+    local got
+    swarm:spawn(function()
+      got = swarm:telemetry():filter(function(s) return s.t >= 0.5 end):collect(1)
+    end)
+    swarm:run_for(1)
+    assert.same({ { drone = 0, t = 0.5, position = { x = 0, y = 0, z = 5 }, battery = 100,
+      state = "moving", velocity = { x = 0, y = 0, z = 10 } } }, got)
+  end)
+
+  it("aggregates per window in C", function()
+    local swarm = starling.swarm{}
+    local fleet = swarm:spawn_fleet(3)
+    fleet[3]:move_to{ 100, 0, 50 }
+    local aggs = {}
+    swarm:telemetry():aggregate(1):each(function(a) aggs[#aggs + 1] = a end)
+    swarm:run_for(1.15)
+    -- drone 2 flies from 0.1 and reads 99 from 1.0 (one of its ten samples)
+    assert.same({ {
+      t = 1.1, samples = 30, drones = 3,
+      avg_battery = (29 * 100 + 99) / 30, min_battery = 99, max_battery = 100,
+      by_state = { idle = 20, moving = 10 },
+    } }, aggs)
+  end)
+
+  it("a slow consumer loses samples and counts them", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(5)
+    local seen = 0
+    local sub = swarm:telemetry():each(function() seen = seen + 1 end, { capacity = 2 })
+    swarm:run_for(1)
+    assert.equal(20, seen) -- 2 of the 5 samples of each interval
+    assert.equal(30, sub.lagged)
+  end)
+
+  it("stops when cancelled, and for a drone that lost its link", function()
+    local swarm = starling.swarm{}
+    local fleet = swarm:spawn_fleet(2)
+    local per = {}
+    local sub = swarm:telemetry():each(function(s) per[s.drone] = (per[s.drone] or 0) + 1 end)
+    fleet[2]:fail("comms")
+    swarm:run_for(1)
+    assert.same({ [0] = 10 }, per)
+    sub:cancel()
+    swarm:run_for(1)
+    assert.same({ [0] = 10 }, per)
+  end)
+end)
