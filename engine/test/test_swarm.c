@@ -1,0 +1,143 @@
+/* Tests for the swarm domain in C: grid, area, registry, a small flight
+ * (engine/swarm).  Behaviour in depth is in the busted specs. */
+#include "swarm/swarm.h"
+#include "t.h"
+
+typedef struct found {
+  uint32_t items[64];
+  int n;
+} found;
+
+static int collect(void *ud, uint32_t item, double d) {
+  found *f = ud;
+  f->items[f->n++] = item;
+  return 0;
+}
+
+static int any(void *ud, uint32_t item) { return 1; }
+static int odd_only(void *ud, uint32_t item) { return item % 2 == 1; }
+
+TEST(grid_within_finds_exactly_the_items_in_range) {
+  sl_grid g;
+  REQUIRE(sl_grid_init(&g, 10) == 0);
+  sl_grid_set(&g, 0, 0, 0);
+  sl_grid_set(&g, 1, 5, 0);
+  sl_grid_set(&g, 2, 25, 0);   /* 25 away */
+  sl_grid_set(&g, 3, -3, -4);  /* 5 away, negative cells */
+  sl_grid_set(&g, 4, 100, 100);
+  found f = {{0}, 0};
+  sl_grid_within(&g, 0, 0, 5, collect, &f);
+  CHECK_INT(f.n, 3); /* 0, 1 and 3 (exactly 5 counts) */
+  int seen = 0;
+  for (int i = 0; i < f.n; i++)
+    seen |= 1 << f.items[i];
+  CHECK_INT(seen, 0xb);
+  sl_grid_free(&g);
+}
+
+TEST(grid_nearest_breaks_ties_by_index_and_honours_the_predicate) {
+  sl_grid g;
+  sl_grid_init(&g, 10);
+  sl_grid_set(&g, 5, 50, 0);
+  sl_grid_set(&g, 2, -50, 0); /* same distance as 5, lower index */
+  sl_grid_set(&g, 7, 0, 200);
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, any, NULL), 2);
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, odd_only, NULL), 5);
+  CHECK_INT(sl_grid_nearest(&g, 0, 190, any, NULL), 7);
+  sl_grid_remove(&g, 2);
+  sl_grid_remove(&g, 5);
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, any, NULL), 7);
+  sl_grid_remove(&g, 7);
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, any, NULL), -1);
+  sl_grid_free(&g);
+}
+
+TEST(grid_nearest_looks_only_near_in_a_big_fleet) {
+  sl_grid g;
+  sl_grid_init(&g, 100);
+  enum { SIDE = 300 }; /* 90,000 items on a 50 m lattice */
+  for (uint32_t i = 0; i < SIDE * SIDE; i++)
+    CHECK_INT(sl_grid_set(&g, i, (i % SIDE) * 50.0, (i / SIDE) * 50.0), 0);
+  g.visited = 0;
+  uint32_t want = 150 * SIDE + 150; /* at (7500, 7500) */
+  CHECK_INT(sl_grid_nearest(&g, 7510, 7490, any, NULL), want);
+  CHECK(g.visited < 200); /* a few cells, not the fleet */
+  /* Moving an item updates its cell. */
+  sl_grid_set(&g, 0, 7511, 7491);
+  CHECK_INT(sl_grid_nearest(&g, 7510, 7490, any, NULL), 0);
+  sl_grid_free(&g);
+}
+
+TEST(area_waypoints_follow_the_lawnmower_rule) {
+  sl_area a = {0, 0, 100, 300, 30};
+  sl_vec3 *w;
+  uint32_t n;
+  REQUIRE(sl_area_waypoints(&a, 100, &w, &n) == 0);
+  REQUIRE(n == 6); /* rows at y = 50, 150, 250 */
+  CHECK_DBL(w[0].x, 0, 0);
+  CHECK_DBL(w[0].y, 50, 0);
+  CHECK_DBL(w[1].x, 100, 0);
+  CHECK_DBL(w[2].x, 100, 0); /* row 1 runs back */
+  CHECK_DBL(w[2].y, 150, 0);
+  CHECK_DBL(w[3].x, 0, 0);
+  CHECK_DBL(w[5].y, 250, 0);
+  CHECK_DBL(w[5].z, 30, 0);
+  free(w);
+  sl_area thin = {0, 0, 100, 40, 10}; /* no row fits: one in the middle */
+  REQUIRE(sl_area_waypoints(&thin, 100, &w, &n) == 0);
+  CHECK_INT(n, 2);
+  CHECK_DBL(w[0].y, 20, 0);
+  free(w);
+  CHECK_INT(sl_area_waypoints(&a, 0, &w, &n), SL_EINVAL);
+}
+
+typedef struct evlog {
+  int types[64];
+  int n;
+} evlog;
+
+static void on_events(sl_engine *e, void *ud) {
+  void **u = ud;
+  sl_bcast_rx *rx = u[0];
+  evlog *log = u[1];
+  sl_event ev;
+  while (sl_bcast_try_recv(rx, &ev) == 0)
+    if (log->n < 64)
+      log->types[log->n++] = ev.type;
+}
+
+TEST(a_small_flight_in_c) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_swarm sw;
+  REQUIRE(sl_swarm_init(&sw, &e, NULL) == 0);
+  evlog log = {{0}, 0};
+  sl_bcast_rx *rx = sl_bcast_subscribe(&sw.bus.ch);
+  void *ud[2] = {rx, &log};
+  sl_bcast_rx_set_notify(rx, on_events, ud);
+  uint32_t id;
+  REQUIRE(sl_swarm_spawn_drone(&sw, sl_v3(0, 0, 0), 100, NULL, &id) == 0);
+  CHECK_INT(id, 0);
+  CHECK_INT(sl_drone_move_to(&sw, id, sl_v3(0, 0, 10)), 0);
+  sl_engine_run_for(&e, 1000000);
+  sl_drone *d = sl_swarm_drone(&sw, id);
+  REQUIRE(d != NULL);
+  CHECK_DBL(d->pos.z, 10, 0);
+  CHECK_INT(d->state, SL_DS_IDLE);
+  REQUIRE(log.n >= 3);
+  CHECK_INT(log.types[0], SL_EV_DRONE_REGISTERED);
+  CHECK_INT(log.types[1], SL_EV_DRONE_STATE); /* moving */
+  CHECK_INT(log.types[2], SL_EV_DRONE_STATE); /* idle, arrived */
+  /* A second registration under a taken id is refused. */
+  sl_drone dup;
+  memset(&dup, 0, sizeof(dup));
+  dup.id = 0;
+  CHECK_INT(sl_swarm_register(&sw, &dup), SL_EEXIST);
+  CHECK_INT(sw.live, 1);
+  CHECK_INT(sl_drone_move_to(&sw, 9, sl_v3(1, 1, 1)), SL_ESTOPPED);
+  sl_swarm_shutdown(&sw, 0);
+  CHECK(sl_swarm_drone(&sw, id) == NULL);
+  sl_bcast_unsubscribe(rx);
+  CHECK_INT(sl_engine_close(&e), 0);
+  sl_swarm_free(&sw);
+}
