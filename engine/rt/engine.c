@@ -191,9 +191,13 @@ void sl__engine_timers_changed(sl_engine *e) {
     return;
   }
   int64_t now = sl_engine_now(e);
-  uint64_t ms = due > now ? (uint64_t)(due - now + 999) / 1000 : 0;
+  /* Never 0: libuv (1.44) re-runs, within the same pass, a timer whose
+   * timeout is not past the loop time, so an engine behind schedule would
+   * re-arm and re-run wake_cb forever and never reach its deadline.  When
+   * timers are overdue they run on the next iteration instead. */
+  uint64_t ms = due > now ? (uint64_t)(due - now + 999) / 1000 : 1;
   uv_update_time(&e->loop);
-  uv_timer_start(&e->wake, wake_cb, ms, 0);
+  uv_timer_start(&e->wake, wake_cb, ms ? ms : 1, 0);
 }
 
 int sl__engine_step(sl_engine *e, int64_t deadline) {

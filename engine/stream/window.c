@@ -98,9 +98,12 @@ typedef struct agg_op {
   sl_agg *cur;
   int64_t first;
   sl_timer timer;
-  /* distinct sources of the open window */
+  /* distinct sources of the open window: small non-negative integers (drone
+   * ids) in a dense stamp array, anything else in a hash set */
   seen_slot *seen;
   uint32_t seen_cap, seen_n, stamp;
+  uint32_t *dense;
+  uint32_t ndense;
   /* fields resolved for the last record schema seen */
   const sl_schema *schema;
   const sl_field *f_source, *f_value, *f_category;
@@ -130,6 +133,27 @@ static int seen_grow(agg_op *a) {
   a->seen = v;
   a->seen_cap = cap;
   return 0;
+}
+
+#define DENSE_MAX (1u << 22)
+
+/* 1 when the integer source `v` (0 <= v < DENSE_MAX) is new this window. */
+static int dense_add(agg_op *a, uint32_t v) {
+  if (v >= a->ndense) {
+    uint32_t n = a->ndense ? a->ndense : 1024;
+    while (n <= v)
+      n *= 2;
+    uint32_t *d = realloc(a->dense, n * sizeof(*d));
+    if (d == NULL)
+      return 0;
+    memset(d + a->ndense, 0, (n - a->ndense) * sizeof(*d));
+    a->dense = d;
+    a->ndense = n;
+  }
+  if (a->dense[v] == a->stamp)
+    return 0;
+  a->dense[v] = a->stamp;
+  return 1;
 }
 
 /* 1 when `key` is new in this window. */
@@ -219,10 +243,13 @@ static void agg_push(sl_op *op, sl_item *it) {
   if (a->source != NULL &&
       (is_rec ? (a->f_source && sl_record_num(it, a->f_source, &x) == 0)
               : sl_item_num(it, a->source, &x) == 0)) {
-    uint64_t key;
-    x = x == 0 ? 0 : x; /* -0.0 and 0.0 are one source */
-    memcpy(&key, &x, sizeof(key));
-    g->distinct += seen_add(a, key);
+    if (x >= 0 && x < DENSE_MAX && x == (double)(uint32_t)x) {
+      g->distinct += dense_add(a, (uint32_t)x); /* -0.0 lands here too */
+    } else {
+      uint64_t key;
+      memcpy(&key, &x, sizeof(key));
+      g->distinct += seen_add(a, key);
+    }
   }
   if (a->value != NULL &&
       (is_rec ? (a->f_value && sl_record_num(it, a->f_value, &x) == 0)
@@ -248,6 +275,7 @@ static void agg_free(sl_op *op) {
   sl_timer_stop(&a->timer);
   sl_agg_free(a->cur);
   free(a->seen);
+  free(a->dense);
   free(a->source);
   free(a->value);
   free(a->category);

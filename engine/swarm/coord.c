@@ -31,7 +31,7 @@ const char *const sl_mission_status_names[] = {"pending", "assigned",
 static void publish_mission(sl_swarm *sw, int type, const sl_mission *m,
                             int64_t drone, const char *reason) {
   sl_event ev;
-  sl_event_init(&ev, type, sl_engine_now(sw->e));
+  sl_event_init(&ev, type, sl__swarm_now(sw));
   sl_event_set(&ev.mission, m->id);
   ev.drone = drone;
   if (reason)
@@ -185,7 +185,7 @@ int sl_swarm_create_mission(sl_swarm *sw, const sl_area *area, double spacing,
   m->area = *area;
   m->wp = wp;
   m->nwp = nwp;
-  m->created = sl_engine_now(sw->e);
+  m->created = sl__swarm_now(sw);
   m->deadline = deadline_us >= 0 ? m->created + deadline_us : -1;
   sw->missions[sw->nmissions++] = m;
   if (deadline_us >= 0)
@@ -261,7 +261,7 @@ static void update_alert(sl_swarm *sw) {
     return;
   sw->alert = level;
   sl_event ev;
-  sl_event_init(&ev, SL_EV_ALERT_LEVEL, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_ALERT_LEVEL, sl__swarm_now(sw));
   ev.level = level;
   sl__swarm_publish(sw, &ev);
 }
@@ -276,7 +276,7 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
   sl_grid_remove(&sw->tgrid, t->id);
   sw->targets_detected++;
   sl_event ev;
-  sl_event_init(&ev, SL_EV_TARGET_DETECTED, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_TARGET_DETECTED, sl__swarm_now(sw));
   ev.drone = drone;
   target_event(&ev, t);
   sl__swarm_publish(sw, &ev);
@@ -289,7 +289,7 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
     return;
   sl__drone_support(sw, sw->drones[helper],
                     sl_v3(t->pos.x, t->pos.y, det->pos.z));
-  sl_event_init(&ev, SL_EV_SUPPORT_ASSIGNED, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_SUPPORT_ASSIGNED, sl__swarm_now(sw));
   ev.drone = helper;
   target_event(&ev, t);
   sl__swarm_publish(sw, &ev);
@@ -326,7 +326,7 @@ int sl_swarm_remove_target(sl_swarm *sw, uint32_t id) {
   sl_grid_remove(&sw->tgrid, id);
   if (t->detected) {
     sl_event ev;
-    sl_event_init(&ev, SL_EV_TARGET_LOST, sl_engine_now(sw->e));
+    sl_event_init(&ev, SL_EV_TARGET_LOST, sl__swarm_now(sw));
     target_event(&ev, t);
     sl__swarm_publish(sw, &ev);
     update_alert(sw);
@@ -366,7 +366,7 @@ void sl__coord_move_targets(sl_swarm *sw) {
 /* --- health -------------------------------------------------------------- */
 
 void sl__coord_health(sl_swarm *sw) {
-  int64_t now = sl_engine_now(sw->e);
+  int64_t now = sl__swarm_now(sw);
   /* First everyone's standing, then the consequences: a mission taken from
    * a silent drone must not go to another one this same check finds
    * silent. */

@@ -34,7 +34,7 @@ const sl_drone_status *sl__drone_status(const sl_drone *d) {
 
 static void publish_state_event(sl_swarm *sw, sl_drone *d) {
   sl_event ev;
-  sl_event_init(&ev, SL_EV_DRONE_STATE, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_DRONE_STATE, sl__swarm_now(sw));
   ev.drone = d->id;
   ev.state = d->state;
   sl_event_set(&ev.reason, d->reason);
@@ -60,7 +60,7 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
 }
 
 void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
-  sl_drone_status st = {sl_engine_now(sw->e), d->pos,   d->vel,
+  sl_drone_status st = {sl__swarm_now(sw), d->pos,   d->vel,
                         d->battery_mp,        d->state, d->reason,
                         d->mission};
   sl_watch_send(&d->status, &st);
@@ -142,7 +142,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     if (!d->low_sent && pct <= d->o.low_battery) {
       d->low_sent = 1;
       sl_event ev;
-      sl_event_init(&ev, SL_EV_BATTERY_LOW, sl_engine_now(sw->e));
+      sl_event_init(&ev, SL_EV_BATTERY_LOW, sl__swarm_now(sw));
       ev.drone = d->id;
       ev.battery = pct;
       sl__swarm_publish(sw, &ev);
@@ -300,7 +300,7 @@ static void drone_stop(sl_actor *self, int reason) {
   if (d->mission >= 0 && !sw->shut)
     leave_mission(sw, d);
   sl_event ev;
-  sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl__swarm_now(sw));
   ev.drone = d->id;
   sl__swarm_publish(sw, &ev);
 }

@@ -122,7 +122,7 @@ int sl_grid_set(sl_grid *g, uint32_t item, double x, double y) {
   sl_grid_pos *p = &g->pos[item];
   p->x = x;
   p->y = y;
-  if (p->cell >= 0 && g->cells[p->cell].cx == cx && g->cells[p->cell].cy == cy)
+  if (p->cell >= 0 && p->cx == cx && p->cy == cy)
     return 0; /* same cell: only the position changed */
   if (p->cell >= 0)
     take_out(g, item);
@@ -140,6 +140,8 @@ int sl_grid_set(sl_grid *g, uint32_t item, double x, double y) {
   }
   p->cell = ci;
   p->slot = c->n;
+  p->cx = cx;
+  p->cy = cy;
   c->items[c->n++] = item;
   return 0;
 }
@@ -156,8 +158,16 @@ static const sl_grid_cell *find(const sl_grid *g, int64_t cx, int64_t cy) {
 
 void sl_grid_within(sl_grid *g, double x, double y, double r,
                     int (*fn)(void *ud, uint32_t item, double d), void *ud) {
+  if (g->ncells == 0)
+    return;
   int64_t x0 = cell_of(g, x - r), x1 = cell_of(g, x + r);
   int64_t y0 = cell_of(g, y - r), y1 = cell_of(g, y + r);
+  /* Only cells ever used can hold anything: a query far from every item
+   * (a drone far from every target) costs no lookup at all. */
+  x0 = x0 < g->lo_x ? g->lo_x : x0;
+  x1 = x1 > g->hi_x ? g->hi_x : x1;
+  y0 = y0 < g->lo_y ? g->lo_y : y0;
+  y1 = y1 > g->hi_y ? g->hi_y : y1;
   for (int64_t cy = y0; cy <= y1; cy++)
     for (int64_t cx = x0; cx <= x1; cx++) {
       const sl_grid_cell *c = find(g, cx, cy);

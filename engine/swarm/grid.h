@@ -26,6 +26,7 @@ typedef struct sl_grid_pos { /* per item: where it is */
   int32_t cell;              /* index in the table, -1: not in the grid */
   uint32_t slot;
   double x, y;
+  int64_t cx, cy; /* its cell's coordinates: a move within it is cheap */
 } sl_grid_pos;
 
 typedef struct sl_grid {

@@ -96,7 +96,8 @@ void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud) {
 
 static void on_telemetry(sl_timer *t) {
   sl_swarm *sw = t->data;
-  int64_t now = sl_engine_now(sw->e);
+  int64_t now = sw->pass_now = sl_engine_now(sw->e);
+  sw->in_pass = 1;
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped || d->actor == SL_ID_NONE || d->comms_lost)
@@ -118,12 +119,20 @@ static void on_telemetry(sl_timer *t) {
       sw->tele[k].fn(sw->tele[k].ud, &it);
     }
   }
+  sw->in_pass = 0;
 }
 
 /* --- the tick ------------------------------------------------------------- */
 
 static void on_tick(sl_timer *t) {
   sl_swarm *sw = t->data;
+  /* The timer was re-armed before this call: it was due one period ago. */
+  sw->pass_now = sl_engine_now(sw->e);
+  int64_t late = sw->pass_now - (t->due - t->repeat);
+  if (late > sw->worst_late_us)
+    sw->worst_late_us = late;
+  sw->ticks++;
+  sw->in_pass = 1;
   if (sw->ntargets > 0)
     sl__coord_move_targets(sw);
   for (uint32_t i = 0; i < sw->ndrones; i++) {
@@ -133,6 +142,7 @@ static void on_tick(sl_timer *t) {
   }
   if (sw->npending > 0)
     sl__coord_assign_pending(sw);
+  sw->in_pass = 0;
 }
 
 static void on_health(sl_timer *t) { sl__coord_health(t->data); }
@@ -174,7 +184,7 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
     return;
   sw->restarts++;
   sl_event ev;
-  sl_event_init(&ev, SL_EV_DRONE_RESTARTED, sl_engine_now(sw->e));
+  sl_event_init(&ev, SL_EV_DRONE_RESTARTED, sl__swarm_now(sw));
   ev.drone = d->id;
   sl_event_set(&ev.reason, msg ? msg : "crash");
   sl__swarm_publish(sw, &ev);

@@ -153,6 +153,10 @@ struct sl_swarm {
   } * tele; /* telemetry subscribers */
   uint32_t ntele, captele;
   uint64_t missions_completed, targets_detected, restarts;
+  uint64_t ticks;
+  int64_t worst_late_us; /* real clock: how late the latest tick ran */
+  int64_t pass_now;      /* the time of the tick or telemetry pass running */
+  int in_pass;
   uint32_t npending;
   char **strs; /* interned reasons */
   uint32_t nstrs;
@@ -220,6 +224,11 @@ void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud);
 const char *sl_swarm_intern(sl_swarm *sw, const char *s);
 
 /* Internals shared by swarm.c, drone.c and coord.c. */
+/* Now, read once per pass: on the real clock reading the time is a system
+ * call's worth of work, and a pass touches every drone. */
+static inline int64_t sl__swarm_now(sl_swarm *sw) {
+  return sw->in_pass ? sw->pass_now : sl_engine_now(sw->e);
+}
 void sl__swarm_publish(sl_swarm *sw, sl_event *ev);
 void sl__drone_tick(sl_swarm *sw, sl_drone *d);
 void sl__drone_publish(sl_swarm *sw, sl_drone *d);

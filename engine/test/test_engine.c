@@ -244,3 +244,29 @@ TEST(post_call_runs_on_the_engine) {
   CHECK_INT(n, 1);
   CHECK_INT(sl_engine_close(&e), 0);
 }
+
+static void slow_tick(sl_timer *t) {
+  int *n = t->data;
+  (*n)++;
+  uint64_t until = uv_hrtime() + 3000000; /* 3 ms of work, every 1 ms */
+  while (uv_hrtime() < until)
+    ;
+}
+
+TEST(real_clock_behind_schedule_still_returns_at_the_deadline) {
+  sl_engine e;
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  sl_timer t;
+  sl_timer_init(&e, &t);
+  int n = 0;
+  t.data = &n;
+  sl_timer_start(&t, slow_tick, 1000, 1000);
+  uint64_t t0 = uv_hrtime();
+  sl_engine_run_for(&e, 50000);
+  uint64_t took = uv_hrtime() - t0;
+  CHECK(took < 200000000u); /* it used to spin in libuv's timer loop forever */
+  CHECK(n >= 10);
+  sl_timer_stop(&t);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
