@@ -132,6 +132,12 @@ int main(int argc, char **argv) {
   printf("# swarm: RSS %ld KiB at start, %ld KiB with the fleet, %ld KiB at "
          "the end\n",
          rss0, rss_spawned, rss_end);
+  printf("# swarm: per drone: the runtime's share is its actor (%zu bytes) "
+         "and its monitor (%zu); the drone's own state is its record (%zu), "
+         "its published status (%zu, allocated) and its grid entry (%zu), "
+         "plus patrol waypoints for the patrollers\n",
+         sizeof(sl_actor), sl__monitor_size(), sizeof(sl_drone),
+         sizeof(sl_drone_status), sizeof(sl_grid_pos));
   int kept_up = 1;
   if (real) {
     kept_up = sw.worst_late_us < sw.o.tick_us && sw.ticks + 1 >= want_ticks;
