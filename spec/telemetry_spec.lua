@@ -85,3 +85,36 @@ describe("swarm:telemetry", function()
     assert.same({ [0] = 10 }, per)
   end)
 end)
+
+describe("swarm:stats", function()
+  it("has every field of API.md, counted", function()
+    local swarm = starling.swarm{ health_check = 1, offline_after = 1 }
+    local fleet = swarm:spawn_fleet(3)
+    swarm:run_for(0.5)
+    swarm:create_mission{ laps = 0 } -- drone 1 (nearest the centre)
+    swarm:create_mission{ laps = 0 } -- drone 0 (ties with 2: lowest id)
+    swarm:create_mission{ laps = 0, queue = true } -- drone 2
+    fleet[1]:fail("comms") -- drone 0 leaves its mission: nobody free, pending
+    fleet[2]:fail("crash")
+    swarm:spawn(function() error("a failing task") end)
+    swarm:run_for(3)
+    local st = swarm:stats()
+    local keys = {}
+    for k in pairs(st) do keys[#keys + 1] = k end
+    table.sort(keys)
+    assert.same({ "active_missions", "drones", "handler_errors", "messages_received",
+      "messages_sent", "missions_completed", "offline", "online", "pending_missions",
+      "restarts", "t", "targets_detected" }, keys)
+    assert.equal(3.5, st.t)
+    assert.equal(3, st.drones)
+    assert.equal(2, st.online)
+    assert.equal(1, st.offline) -- the one that lost its link
+    assert.equal(2, st.active_missions)
+    assert.equal(1, st.pending_missions)
+    assert.equal(0, st.missions_completed)
+    assert.equal(0, st.targets_detected)
+    assert.equal(1, st.restarts)
+    assert.equal(1, st.handler_errors)
+    assert.is_true(st.messages_sent >= st.messages_received and st.messages_received > 0)
+  end)
+end)
