@@ -36,6 +36,8 @@
 #define LSL_EVSUB "starling.events"
 #define LSL_SUP "starling.supervisor"
 #define LSL_DRONE "starling.drone"
+#define LSL_PRED "starling.predicate"
+#define LSL_PATTERN "starling.pattern"
 #define LSL_SWARMS "starling.swarms" /* registry: weak engine -> swarm */
 
 enum { LSL_MSG_LUA = 0x4c554100 }; /* sl_msg.type of a Lua value message */
@@ -188,6 +190,15 @@ void lsl_drone_opts(lua_State *L, int idx, const char *fname,
 extern const char *const lsl_drone_option_names[];
 int lsl_opt_boolean(lua_State *L, int idx, const char *fname, const char *key,
                     int def);
+
+/* lsl_pred.c: compiled filters */
+struct sl_pred;
+typedef struct lsl_pattern { /* an event pattern: a type (-1: any) */
+  int type;
+  struct sl_pred *pred; /* and a predicate, or NULL */
+} lsl_pattern;
+void lsl_pred_open(lua_State *L, int core);
+struct sl_pred *lsl_checkpred(lua_State *L, int idx);
 
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lsl.h"
+#include "stream/pred.h"
 #include "swarm/event.h"
 
 typedef struct lsl_onh lsl_onh;
@@ -24,6 +25,7 @@ typedef struct lsl_evsub {
   sl_bcast_rx *rx; /* queues: their own receiver */
   lsl_onh *handler; /* swarm:on: its place in the dispatch list */
   int type; /* -1: every type */
+  sl_pred *pred; /* and a filter, or NULL */
   int fn_ref, self_ref;
   lsl_task *waiter; /* events: the task in next() */
   sl_chan_waiter *w;
@@ -97,10 +99,20 @@ int lsl_publish(lsl_swarm *S, sl_event *ev) {
 }
 
 static int matches(const lsl_evsub *s, const sl_event *ev) {
-  return s->type < 0 || s->type == ev->type;
+  return (s->type < 0 || s->type == ev->type) &&
+         (s->pred == NULL || sl_pred_event(s->pred, ev));
 }
 
-static int parse_pattern(lua_State *L, int idx) {
+/* A pattern: an event type, "*", or a compiled pattern (filter.lua makes
+ * them from "TYPE where ..." strings).  Sets *pred (retained) or NULL. */
+static int parse_pattern(lua_State *L, int idx, sl_pred **pred) {
+  *pred = NULL;
+  lsl_pattern *pat = luaL_testudata(L, idx, LSL_PATTERN);
+  if (pat != NULL) {
+    if ((*pred = pat->pred) != NULL)
+      sl_pred_retain(*pred);
+    return pat->type;
+  }
   const char *p = luaL_checkstring(L, idx);
   if (strcmp(p, "*") == 0)
     return -1;
@@ -121,6 +133,7 @@ struct lsl_onh {
   lsl_onh *next;
   lsl_evsub *sub; /* NULL once cancelled */
   int type;
+  sl_pred *pred;
   int fn_ref;
   uint64_t from_seq; /* first event it may see */
   uint64_t lag_base; /* the dispatcher's losses before it existed */
@@ -134,6 +147,7 @@ static void free_handlers(lsl_swarm *S, int all) {
       *p = h->next;
       if (!S->finalizing && S->engine.data != NULL)
         lsl_unref(S, h->fn_ref);
+      sl_pred_release(h->pred);
       free(h);
     } else {
       p = &h->next;
@@ -154,7 +168,8 @@ static int dispatch_protected(lua_State *L) {
     uint64_t seq = S->on_rx->next_seq - 1;
     for (lsl_onh *h = S->on_handlers; h != NULL; h = h->next) {
       if (h->sub == NULL || seq < h->from_seq ||
-          (h->type >= 0 && h->type != ev.type))
+          (h->type >= 0 && h->type != ev.type) ||
+          (h->pred != NULL && !sl_pred_event(h->pred, &ev)))
         continue;
       lsl_pushref(S, L, h->fn_ref);
       lsl_push_event(L, &ev);
@@ -198,8 +213,9 @@ static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
 
 static int swarm_on(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
-  int type = parse_pattern(L, 2);
   luaL_checktype(L, 3, LUA_TFUNCTION);
+  sl_pred *pred;
+  int type = parse_pattern(L, 2, &pred);
   if (S->on_rx == NULL) {
     if (!S->bus_ready)
       return luaL_error(L, "the swarm has shut down");
@@ -210,10 +226,13 @@ static int swarm_on(lua_State *L) {
   }
   lsl_evsub *s = new_sub(L, S, type);
   lsl_onh *h = calloc(1, sizeof(*h));
-  if (h == NULL)
+  if (h == NULL) {
+    sl_pred_release(pred);
     return luaL_error(L, "out of memory");
+  }
   h->sub = s;
   h->type = type;
+  h->pred = pred; /* the handler owns the reference */
   h->from_seq = S->sw.bus.ch.tail;
   h->lag_base = S->on_rx->lagged;
   lua_pushvalue(L, 3);
@@ -233,8 +252,10 @@ static int swarm_on(lua_State *L) {
 
 static int swarm_events(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
-  int type = parse_pattern(L, 2);
+  sl_pred *pred;
+  int type = parse_pattern(L, 2, &pred);
   lsl_evsub *s = new_sub(L, S, type);
+  s->pred = pred; /* the queue owns the reference */
   s->is_queue = 1;
   s->rx = sl_bcast_subscribe(&S->sw.bus.ch);
   if (s->rx == NULL)
@@ -401,6 +422,8 @@ static void sub_close(lsl_evsub *s) {
   }
   sl_bcast_unsubscribe(s->rx);
   s->rx = NULL;
+  sl_pred_release(s->pred);
+  s->pred = NULL;
   lsl_unref(s->S, s->fn_ref);
   s->fn_ref = LUA_NOREF;
   int self = s->self_ref;
@@ -443,6 +466,8 @@ static int sub_gc(lua_State *L) {
   } else { /* the swarm is gone: its store goes with it, the receiver is ours */
     sl_bcast_unsubscribe(s->rx);
     s->rx = NULL;
+    sl_pred_release(s->pred);
+    s->pred = NULL;
   }
   return 0;
 }

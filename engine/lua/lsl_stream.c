@@ -23,6 +23,7 @@
 #include "chan/mpsc.h"
 #include "chan/watch.h"
 #include "lsl.h"
+#include "stream/pred.h"
 #include "stream/stream.h"
 
 enum { K_MPSC, K_BCAST, K_WATCH, K_ONESHOT }; /* as lsl_chan.c */
@@ -325,6 +326,15 @@ static sl_stream *build(lsl_swarm *S, lua_State *L, int idx, int *lua_ops) {
       rc = sl_stream_aggregate(p, us, opt_str(L, op, "source"),
                                opt_str(L, op, "value"),
                                opt_str(L, op, "category"));
+    } else if (strcmp(kind, "where") == 0) {
+      lua_getfield(L, op, "pred");
+      sl_pred *pr = lsl_checkpred(L, -1);
+      lua_pop(L, 1);
+      sl_pred_retain(pr); /* the pipeline holds it */
+      rc = sl_stream_where(p, sl_pred_item, pr,
+                           (void (*)(void *))sl_pred_release);
+      if (rc != 0)
+        sl_pred_release(pr);
     } else if (strcmp(kind, "throttle") == 0 &&
                opt_seconds(L, op, "seconds", &us)) {
       rc = sl_stream_throttle(p, us);

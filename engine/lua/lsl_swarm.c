@@ -410,6 +410,7 @@ int luaopen_starling_core(lua_State *L) {
   lua_setfield(L, -2, "stream_sink");
   lua_pushcfunction(L, lsl_core_waypoints);
   lua_setfield(L, -2, "waypoints");
+  lsl_pred_open(L, -1);
   luaL_getmetatable(L, LSL_CHANNEL);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "channel_methods");

@@ -89,6 +89,14 @@ typedef struct sl_bus {
   uint64_t published;
 } sl_bus;
 
+/* Filter predicates on events (stream/pred.h compiles them).  has_field:
+ * whether events of `type` (-1: any) carry the dotted `path`;
+ * field_names(i): the known paths, i from 0 until NULL. */
+struct sl_pred;
+int sl_pred_event(struct sl_pred *p, const sl_event *ev);
+int sl_event_has_field(int type, const char *path);
+const char *sl_event_field_names(int i);
+
 /* A bus keeping the last `capacity` events for its subscribers. */
 int sl_bus_init(sl_bus *b, sl_engine *e, uint32_t capacity);
 void sl_bus_free(sl_bus *b);
