@@ -69,8 +69,9 @@ describe("swarm:on", function()
   it("rejects an unknown event type", function()
     local swarm = starling.swarm{}
     assert.has_error(function() swarm:on("drone_exploded", function() end) end,
-      "unknown event type 'drone_exploded'")
-    assert.has_error(function() swarm:on("*", "not a function") end)
+      "bad event filter at column 1: unknown event type 'drone_exploded'\n  drone_exploded\n  ^")
+    assert.has_error(function() swarm:on("*", "not a function") end,
+      "bad argument #2 to 'on' (function expected, got string)")
   end)
 end)
 

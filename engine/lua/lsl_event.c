@@ -214,15 +214,17 @@ static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
 static int swarm_on(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   luaL_checktype(L, 3, LUA_TFUNCTION);
+  if (!S->bus_ready)
+    return luaL_error(L, "the swarm has shut down");
   sl_pred *pred;
   int type = parse_pattern(L, 2, &pred);
   if (S->on_rx == NULL) {
-    if (!S->bus_ready)
-      return luaL_error(L, "the swarm has shut down");
     S->on_rx = sl_bcast_subscribe(&S->sw.bus.ch);
     if (S->on_rx == NULL ||
-        sl_bcast_rx_set_notify(S->on_rx, on_dispatch, S) != 0)
+        sl_bcast_rx_set_notify(S->on_rx, on_dispatch, S) != 0) {
+      sl_pred_release(pred);
       return luaL_error(L, "out of memory");
+    }
   }
   lsl_evsub *s = new_sub(L, S, type);
   lsl_onh *h = calloc(1, sizeof(*h));
@@ -252,6 +254,8 @@ static int swarm_on(lua_State *L) {
 
 static int swarm_events(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
+  if (!S->bus_ready)
+    return luaL_error(L, "the swarm has shut down");
   sl_pred *pred;
   int type = parse_pattern(L, 2, &pred);
   lsl_evsub *s = new_sub(L, S, type);

@@ -113,6 +113,14 @@ static int core_event_has_field(lua_State *L) {
   return 1;
 }
 
+static void push_names(lua_State *L, const char *const *names, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, names[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
 void lsl_pred_open(lua_State *L, int core) {
   static const luaL_Reg pmeta[] = {{"__gc", pred_gc},
                                    {"__close", pred_gc},
@@ -141,16 +149,31 @@ void lsl_pred_open(lua_State *L, int core) {
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, core, "event_types");
+  /* {path = "number" | "string"}: what a condition may compare */
   lua_newtable(L);
-  for (int i = 0; sl_event_field_names(i) != NULL; i++) {
-    lua_pushstring(L, sl_event_field_names(i));
-    lua_rawseti(L, -2, i + 1);
+  const char *path;
+  int is_str;
+  for (int i = 0; (path = sl_event_field(i, &is_str)) != NULL; i++) {
+    lua_pushstring(L, is_str ? "string" : "number");
+    lua_setfield(L, -2, path);
   }
   lua_setfield(L, core, "event_fields");
-  lua_createtable(L, (int)sl_sample_schema.nfields, 0);
+  lua_newtable(L);
   for (uint32_t i = 0; i < sl_sample_schema.nfields; i++) {
-    lua_pushstring(L, sl_sample_schema.fields[i].path);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
+    lua_pushstring(L, sl_sample_schema.fields[i].type == SL_F_CAT ? "string"
+                                                                   : "number");
+    lua_setfield(L, -2, sl_sample_schema.fields[i].path);
   }
   lua_setfield(L, core, "sample_fields");
+  /* the names a string field may hold, in rank order */
+  lua_newtable(L);
+  push_names(L, sl_state_names, SL_DS_COUNT);
+  lua_setfield(L, -2, "state");
+  push_names(L, sl_threat_names, 4);
+  lua_setfield(L, -2, "threat");
+  push_names(L, sl_level_names, 4);
+  lua_setfield(L, -2, "level");
+  push_names(L, sl_event_names, SL_EV_COUNT);
+  lua_setfield(L, -2, "type");
+  lua_setfield(L, core, "names");
 }

@@ -145,8 +145,11 @@ int sl_event_has_field(int type, const char *path) {
   return fields[f].needs == 0 || (sl_event_fields[type] & fields[f].needs);
 }
 
-const char *sl_event_field_names(int i) {
-  return i >= 0 && i < F_COUNT ? fields[i].path : NULL;
+const char *sl_event_field(int i, int *is_str) {
+  if (i < 0 || i >= F_COUNT)
+    return NULL;
+  *is_str = fields[i].is_str;
+  return fields[i].path;
 }
 
 int sl__cond_str(const sl_cond *c, const char *s);

@@ -95,7 +95,9 @@ typedef struct sl_bus {
 struct sl_pred;
 int sl_pred_event(struct sl_pred *p, const sl_event *ev);
 int sl_event_has_field(int type, const char *path);
-const char *sl_event_field_names(int i);
+/* The i-th field an event condition may name (NULL past the last); *is_str
+ * says whether it holds a name or a number. */
+const char *sl_event_field(int i, int *is_str);
 
 /* A bus keeping the last `capacity` events for its subscribers. */
 int sl_bus_init(sl_bus *b, sl_engine *e, uint32_t capacity);

@@ -16,6 +16,7 @@ starling.swarm = core.swarm
 
 local stream = require "starling.stream"
 local area = require "starling.area"
+local filter = require "starling.filter"
 
 --- starling.area{min, max, altitude} (API.md section 3).
 starling.area = area.new
@@ -30,6 +31,38 @@ end
 -- state, velocity}, one per drone per telemetry_interval.
 function core.swarm_methods.telemetry(swarm)
   return stream.new(swarm, swarm)
+end
+
+-- swarm:on and swarm:events take an event type, "*", or a filter string
+-- (API.md section 6); strings are compiled here, once, to a C matcher.
+local PATTERN = debug.getregistry()["starling.pattern"]
+
+local function pattern_arg(fname, pattern)
+  local tp = type(pattern)
+  if tp == "string" then
+    local compiled = filter.event(pattern, 3) -- not a tail call: keep the level
+    return compiled
+  end
+  if getmetatable(pattern) == PATTERN then return pattern end
+  error(("bad argument #1 to '%s' (event type or filter expected, got %s)"):format(fname, tp), 3)
+end
+
+local c_on, c_events = core.swarm_methods.on, core.swarm_methods.events
+
+--- swarm:on(pattern, fn) -> subscription; fn(event) runs as a swarm task.
+function core.swarm_methods.on(swarm, pattern, fn)
+  local p = pattern_arg("on", pattern)
+  if type(fn) ~= "function" then
+    error(("bad argument #2 to 'on' (function expected, got %s)"):format(type(fn)), 2)
+  end
+  local sub = c_on(swarm, p, fn)
+  return sub
+end
+
+--- swarm:events(pattern) -> a queue with next(timeout), drain(), lagged.
+function core.swarm_methods.events(swarm, pattern)
+  local q = c_events(swarm, pattern_arg("events", pattern))
+  return q
 end
 
 return starling

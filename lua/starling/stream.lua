@@ -8,6 +8,7 @@
 -- operators.  stream.lagged adds up what the stream's sinks dropped because
 -- their consumer fell behind.
 local core = require "starling.core"
+local filter = require "starling.filter"
 
 local M = {}
 local Stream = {}
@@ -64,6 +65,15 @@ end
 function Stream:filter(fn)
   check_function("filter", fn)
   return derive(self, { op = "filter", fn = fn })
+end
+
+--- Keeps the items for which `expr` holds: the conditions of the filter
+-- language (`battery < 50 and state == patrolling`), evaluated in C.  On
+-- telemetry the field names are checked against the sample's; on other
+-- streams an item that lacks a field fails the condition.
+function Stream:where(expr)
+  local kinds = rawequal(self.source, self.swarm) and core.sample_fields or nil
+  return derive(self, { op = "where", pred = filter.where(expr, kinds, 2), expr = expr })
 end
 
 --- Replaces each item by fn(item); nil drops it.
