@@ -219,4 +219,26 @@ describe("swarm events", function()
     assert.same({ type = "drone_offline", t = 5.0, drone = 0 }, got.drone_offline)
     assert.same({ type = "drone_unregistered", t = 8.0, drone = 1 }, got.drone_unregistered)
   end)
+
+  it("handlers that wait, fail and finish interleave without sharing state", function()
+    local swarm = starling.swarm{}
+    local log = {}
+    swarm:on("drone_registered", function(ev)
+      local id = ev.drone -- a local of this call: it must survive the wait
+      if id % 3 == 0 then
+        swarm:sleep(1 + id / 10)
+        log[#log + 1] = "late" .. id .. "@" .. swarm:now()
+      elseif id % 3 == 1 then
+        error("bad " .. id)
+      else
+        log[#log + 1] = "now" .. id
+      end
+    end)
+    for _ = 1, 7 do swarm:spawn_drone{} end
+    swarm:run_for(0)
+    swarm:spawn_drone{} -- drone 7: a finished handler's thread runs it
+    swarm:run_for(3)
+    assert.same({ "now2", "now5", "late0@1.0", "late3@1.3", "late6@1.6" }, log)
+    assert.equal(3, swarm:stats().handler_errors) -- drones 1, 4 and 7
+  end)
 end)

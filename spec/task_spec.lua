@@ -204,49 +204,6 @@ describe("swarm tasks", function()
   end)
 end)
 
-describe("the instruction budget", function()
-  it("fails a runaway task with budget_exceeded; the swarm goes on", function()
-    local swarm = starling.swarm{ budget = 10000 }
-    local ticks = 0
-    swarm:every(1, function() ticks = ticks + 1 end)
-    local runaway = swarm:spawn(function() while true do end end)
-    swarm:run_for(3)
-    assert.equal("failed", runaway.status)
-    assert.equal("budget_exceeded", runaway.error)
-    assert.equal(3, ticks)
-  end)
-
-  it("cannot be swallowed by pcall inside the task", function()
-    local swarm = starling.swarm{ budget = 10000 }
-    local caught = 0
-    local sly = swarm:spawn(function()
-      while true do
-        local ok = pcall(function() while true do end end)
-        if not ok then caught = caught + 1 end
-      end
-    end)
-    swarm:run_for(1)
-    assert.equal("failed", sly.status)
-    assert.equal("budget_exceeded", sly.error)
-    assert.equal(0, caught) -- it never even got to count it
-  end)
-
-  it("is per resume: a task that waits between bursts is fine", function()
-    local swarm = starling.swarm{ budget = 50000 }
-    local task = swarm:spawn(function()
-      local n = 0
-      for _ = 1, 20 do
-        for _ = 1, 5000 do n = n + 1 end -- well under the budget each time
-        swarm:sleep(0.1)
-      end
-      return n
-    end)
-    swarm:run_for(5)
-    assert.equal("done", task.status)
-    assert.equal(100000, (task:wait()))
-  end)
-end)
-
 describe("task edge cases", function()
   it("a wait that timed out is not woken again by its target", function()
     local swarm = starling.swarm{}
@@ -333,41 +290,5 @@ describe("task edge cases", function()
     swarm:run_for(2)
     assert.equal("done", prev.status)
     assert.equal(100000, (prev:wait()))
-  end)
-end)
-
-describe("the budget across coroutines", function()
-  it("charges a generator's work to each resume, not forever", function()
-    local swarm = starling.swarm{ budget = 10000 }
-    local task = swarm:spawn(function()
-      local gen = coroutine.wrap(function()
-        while true do
-          for _ = 1, 100 do end
-          coroutine.yield()
-        end
-      end)
-      for _ = 1, 1000 do
-        gen()
-        swarm:sleep(0.001)
-      end
-      return "ok"
-    end)
-    swarm:run_for(10)
-    assert.equal("done", task.status)
-  end)
-
-  it("cannot be dodged by running the work in fresh coroutines", function()
-    local swarm = starling.swarm{ budget = 10000 }
-    local n = 0
-    local task = swarm:spawn(function()
-      while n < 20000 do
-        coroutine.wrap(function() for _ = 1, 2000 do end end)()
-        n = n + 1
-      end
-    end)
-    swarm:run_for(0)
-    assert.equal("failed", task.status)
-    assert.equal("budget_exceeded", task.error)
-    assert.is_true(n < 10) -- stopped within the first few thousand instructions
   end)
 end)

@@ -62,6 +62,8 @@ typedef struct lsl_swarm {
   struct lsl_onh *on_handlers, *on_tail; /* swarm:on, in order */
   sl_bcast_rx *on_rx; /* their shared receiver */
   int dispatching;
+  lsl_task *pool; /* finished hidden tasks, their threads ready for reuse */
+  int npool;
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -98,6 +100,8 @@ struct lsl_task {
   void *done_ud;
   void (*on_cancel)(lsl_task *t); /* undoes a LSL_W_OTHER wait */
   void *wait_ud;
+  int hidden; /* never given to Lua: may be recycled when it ends */
+  lsl_task *next_free; /* S->pool */
 };
 
 /* lsl_swarm.c */
@@ -121,6 +125,12 @@ void lsl_task_open(lua_State *L);
  * (all popped), pushes the task userdata and returns it; it is pinned and
  * starts from the run queue, or at once when `now` is set. */
 lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now);
+/* Runs the function below the `nargs` values on top of L (all popped) as
+ * a task, at once, pushing nothing: for handlers whose task Lua never sees.
+ * Such a task's thread is recycled when it ends normally. */
+void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs);
+/* Lets go of the recycled threads (the swarm closes). */
+void lsl_task_drop_pool(lsl_swarm *S);
 /* The task running on L, or raises "<what> may only be called inside a
  * swarm task". */
 lsl_task *lsl_task_current(lsl_swarm *S, lua_State *L, const char *what);

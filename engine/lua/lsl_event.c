@@ -173,8 +173,7 @@ static int dispatch_protected(lua_State *L) {
         continue;
       lsl_pushref(S, L, h->fn_ref);
       lsl_push_event(L, &ev);
-      lsl_task_new(S, L, 1, 1);
-      lua_pop(L, 1);
+      lsl_task_run(S, L, 1);
     }
   }
   S->dispatching--;

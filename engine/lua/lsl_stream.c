@@ -511,8 +511,7 @@ static int each_protected(lua_State *L) {
   sctx *c = lua_touserdata(L, 1);
   lsl_pushref(c->s->S, L, c->s->fn_ref);
   lsl_push_item(c->s->S, L, c->it);
-  lsl_task_new(c->s->S, L, 1, 1);
-  lua_pop(L, 1);
+  lsl_task_run(c->s->S, L, 1);
   return 0;
 }
 

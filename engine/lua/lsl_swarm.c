@@ -311,6 +311,7 @@ static int swarm_close(lua_State *L) {
   lsl_task_cancel_all(S); /* also after an earlier shutdown */
   if (S->engine.data == NULL) /* closed meanwhile, from a __close handler */
     return 0;
+  lsl_task_drop_pool(S);
   S->bus_ready = 0;
   lsl_event_free_handlers(S);
   sl_engine_close(&S->engine);
@@ -325,6 +326,8 @@ static int swarm_gc(lua_State *L) {
     return 0;
   S->finalizing = 1; /* everything Lua-side dies with us: no calls back */
   S->bus_ready = 0;
+  S->pool = NULL; /* dying with us too */
+  S->npool = 0;
   lsl_event_free_handlers(S);
   sl_engine_close(&S->engine);
   sl_swarm_free(&S->sw);

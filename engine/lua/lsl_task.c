@@ -72,6 +72,10 @@ static lsl_task *checktask(lua_State *L, int idx) {
   return luaL_checkudata(L, idx, LSL_TASK);
 }
 
+/* Finished hidden tasks kept for reuse: enough for handlers that start
+ * while others wait, without holding many idle threads. */
+enum { POOL_MAX = 64 };
+
 static void push_task(lsl_task *t, lua_State *L) {
   lsl_pushref(t->S, L, t->ref);
 }
@@ -172,6 +176,17 @@ static void finish(lsl_task *t, int status, int nres) {
   t->wait = LSL_W_NONE;
   sl_timer_stop(&t->timer);
   unlink_live(t);
+  if (t->hidden && status == LSL_DONE && t->pins == 1 &&
+      t->on_done == NULL && S->npool < POOL_MAX &&
+      lua_status(t->co) == LUA_OK) {
+    /* Nobody can wait for it or read its results: keep the thread (its
+     * pin in the store too) for the next handler. */
+    lua_settop(t->co, 0);
+    t->next_free = S->pool;
+    S->pool = t;
+    S->npool++;
+    return;
+  }
   push_task(t, L); /* [msg?] task */
   if (status == LSL_DONE) {
     luaL_checkstack(L, nres + 4, "too many results");
@@ -304,7 +319,9 @@ static void resume_later(sl_engine *e, void *ud, uintptr_t arg) {
   lsl_task_unpin(t);
 }
 
-lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now) {
+/* Makes a task of the function below the `nargs` values on top of L (all
+ * moved to its thread) and leaves its userdata on top of L. */
+static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
   int base = lua_gettop(L) - nargs; /* the function */
   luaL_checktype(L, base, LUA_TFUNCTION);
   lsl_task *t = lua_newuserdatauv(L, sizeof(*t), 3);
@@ -329,11 +346,15 @@ lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now) {
     S->tasks->prev_live = t;
   S->tasks = t;
   S->tasks_started++;
+  t->wait = LSL_W_START;
+  return t;
+}
+
+lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now) {
+  lsl_task *t = create(S, L, nargs);
   if (now) {
-    t->wait = LSL_W_START;
     lsl_task_resume(t, nargs);
   } else {
-    t->wait = LSL_W_START;
     lsl_task_pin(t);
     if (sl_engine_defer(&S->engine, resume_later, t, 0) != 0) {
       lsl_task_unpin(t);
@@ -341,6 +362,48 @@ lsl_task *lsl_task_new(lsl_swarm *S, lua_State *L, int nargs, int now) {
     }
   }
   return t;
+}
+
+void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs) {
+  lsl_task *t = S->pool;
+  if (t == NULL) {
+    t = create(S, L, nargs);
+    lua_pop(L, 1); /* the store holds it while it runs */
+    t->hidden = 1;
+    lsl_task_resume(t, nargs);
+    return;
+  }
+  luaL_checktype(L, -(nargs + 1), LUA_TFUNCTION);
+  S->pool = t->next_free;
+  S->npool--;
+  t->next_free = NULL;
+  lua_xmove(L, t->co, nargs + 1);
+  t->pins = 1; /* still referenced from the store */
+  t->status = LSL_RUNNING;
+  t->cancel_requested = 0;
+  t->blown = 0;
+  t->on_cancel = NULL;
+  t->wait_ud = NULL;
+  t->next_live = S->tasks;
+  t->prev_live = NULL;
+  if (S->tasks)
+    S->tasks->prev_live = t;
+  S->tasks = t;
+  S->tasks_started++;
+  t->wait = LSL_W_START;
+  lsl_task_resume(t, nargs);
+}
+
+void lsl_task_drop_pool(lsl_swarm *S) {
+  while (S->pool != NULL) {
+    lsl_task *t = S->pool;
+    S->pool = t->next_free;
+    t->next_free = NULL;
+    t->pins = 0;
+    lsl_unref(S, t->ref);
+    t->ref = LUA_NOREF;
+  }
+  S->npool = 0;
 }
 
 lsl_task *lsl_task_current(lsl_swarm *S, lua_State *L, const char *what) {

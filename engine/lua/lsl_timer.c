@@ -34,8 +34,8 @@ static int fire_protected(lua_State *L) {
     unpin(lt); /* one-shot: done with the engine; the stack holds it now */
   lua_getiuservalue(L, -1, 1);     /* timer fn */
   lua_pushvalue(L, -2);            /* timer fn timer */
-  lsl_task_new(S, L, 1, 1);        /* timer task */
-  lua_pop(L, 2);
+  lsl_task_run(S, L, 1);           /* timer task */
+  lua_pop(L, 1);
   return 0;
 }
 
