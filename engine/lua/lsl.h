@@ -210,6 +210,10 @@ typedef struct lsl_pattern { /* an event pattern: a type (-1: any) */
 void lsl_pred_open(lua_State *L, int core);
 struct sl_pred *lsl_checkpred(lua_State *L, int idx);
 
+/* lsl_team.c: teams, formations, slot assignment */
+void lsl_team_methods(lua_State *L, int methods);
+void lsl_team_open(lua_State *L, int core);
+
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,
                        const char *const allowed[]);

@@ -391,6 +391,7 @@ int luaopen_starling_core(lua_State *L) {
   luaL_setfuncs(L, swarm_meta, 0);
   luaL_newlib(L, swarm_methods);
   lsl_drone_methods(L, lua_gettop(L));
+  lsl_team_methods(L, lua_gettop(L));
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lsl_task_open(L);
@@ -414,6 +415,7 @@ int luaopen_starling_core(lua_State *L) {
   lua_pushcfunction(L, lsl_core_waypoints);
   lua_setfield(L, -2, "waypoints");
   lsl_pred_open(L, -1);
+  lsl_team_open(L, -1);
   luaL_getmetatable(L, LSL_CHANNEL);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "channel_methods");

@@ -60,11 +60,54 @@ static int eligible(void *ud, uint32_t id) {
   if ((int64_t)id == c->exclude || id >= sw->ndrones)
     return 0;
   sl_drone *d = sw->drones[id];
-  if (d == NULL || d->stopped || !d->online || d->actor == SL_ID_NONE)
+  if (d == NULL || d->stopped || !d->online || d->actor == SL_ID_NONE ||
+      d->reserved)
     return 0;
   const sl_drone_status *st = sl__drone_status(d);
   return st != NULL && st->state == SL_DS_IDLE && st->mission < 0 &&
          sl_battery_pct(st->battery_mp) > d->o.low_battery;
+}
+
+int sl_swarm_eligible(sl_swarm *sw, uint32_t id) {
+  choose c = {sw, -1};
+  return eligible(&c, id);
+}
+
+typedef struct ranked {
+  double d2;
+  uint32_t id;
+} ranked;
+
+static int by_distance(const void *a, const void *b) {
+  const ranked *x = a, *y = b;
+  if (x->d2 != y->d2)
+    return x->d2 < y->d2 ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
+                                   uint32_t *ids) {
+  ranked *r = malloc((sw->ndrones + 1) * sizeof(*r));
+  if (r == NULL)
+    return 0;
+  uint32_t m = 0;
+  choose c = {sw, -1};
+  for (uint32_t i = 0; i < sw->ndrones; i++) {
+    if (!eligible(&c, i))
+      continue;
+    const sl_drone_status *st = sl__drone_status(sw->drones[i]);
+    double dx = st->pos.x - near.x, dy = st->pos.y - near.y;
+    r[m].d2 = dx * dx + dy * dy;
+    r[m].id = i;
+    m++;
+  }
+  qsort(r, m, sizeof(*r), by_distance);
+  if (n > m)
+    n = m;
+  for (uint32_t i = 0; i < n; i++)
+    ids[i] = r[i].id;
+  free(r);
+  return n;
 }
 
 static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude) {

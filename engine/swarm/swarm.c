@@ -140,6 +140,8 @@ static void on_tick(sl_timer *t) {
     if (d != NULL && !d->stopped && d->actor != SL_ID_NONE)
       sl__drone_tick(sw, d);
   }
+  if (sw->nforms > 0)
+    sl__formations_check(sw);
   if (sw->npending > 0)
     sl__coord_assign_pending(sw);
   sw->in_pass = 0;
@@ -357,6 +359,7 @@ void sl_swarm_free(sl_swarm *sw) {
   free(sw->missions);
   free(sw->targets);
   free(sw->tele);
+  sl__formations_free(sw);
   for (uint32_t i = 0; i < sw->nstrs; i++)
     free(sw->strs[i]);
   free(sw->strs);

@@ -97,6 +97,7 @@ typedef struct sl_drone {
   sl_vec3 *wp; /* patrol waypoints (owned), the next one at wpi */
   uint32_t nwp, wpi;
   uint8_t stopped, comms_lost, low_sent, online, support;
+  uint8_t reserved; /* in a team */
   int64_t last_report;
   int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
   int64_t drain_mp, charge_mp;
@@ -161,6 +162,10 @@ struct sl_swarm {
   char **strs; /* interned reasons */
   uint32_t nstrs;
   int shut;
+  /* formations being flown (formation.c), checked after each tick */
+  struct sl_formation *forms;
+  uint32_t nforms, capforms;
+  int32_t next_formation;
 };
 
 int sl_swarm_init(sl_swarm *sw, sl_engine *e, const sl_swarm_opts *o);
@@ -220,6 +225,28 @@ extern const sl_schema sl_sample_schema;
 int sl_swarm_telemetry_add(sl_swarm *sw, sl_tele_fn fn, void *ud);
 void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud);
 
+/* Teams and formations (formation.c).  A reserved drone belongs to a team:
+ * the coordinator never gives it a mission or a support task. */
+int sl_swarm_reserve(sl_swarm *sw, uint32_t id, int reserved);
+/* Whether a mission could take drone `id` now (the coordinator's rule). */
+int sl_swarm_eligible(sl_swarm *sw, uint32_t id);
+/* Up to `n` eligible drones nearest (horizontally) to `near`, nearest
+ * first, ties to the lowest id; returns how many were written to ids. */
+uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
+                                   uint32_t *ids);
+/* Starts tracking a formation: member ids[i] flies to slots[i].  Returns
+ * its id (>= 0) or SL_ENOMEM.  formation_reached{formation} is published
+ * once, at the end of the first tick after which every member is within
+ * 1.0 m of its slot. */
+int32_t sl_swarm_formation_new(sl_swarm *sw, uint32_t n, const uint32_t *ids,
+                               const sl_vec3 *slots);
+/* New slots for the same members (team:move): reached again later. */
+int sl_swarm_formation_move(sl_swarm *sw, int32_t id, const sl_vec3 *slots);
+/* Stops tracking (a transition, a release).  0 or SL_ENOTFOUND. */
+int sl_swarm_formation_drop(sl_swarm *sw, int32_t id);
+/* 1 reached, 0 not yet, SL_ENOTFOUND when not tracked. */
+int sl_swarm_formation_reached(sl_swarm *sw, int32_t id);
+
 /* A stable copy of s for the swarm's lifetime (reasons given by scripts). */
 const char *sl_swarm_intern(sl_swarm *sw, const char *s);
 
@@ -250,5 +277,7 @@ void sl__coord_tell(sl_swarm *sw, uint32_t kind, int64_t a, int64_t b);
 void sl__coord_assign_pending(sl_swarm *sw);
 void sl__coord_move_targets(sl_swarm *sw);
 void sl__coord_cancel_all(sl_swarm *sw);
+void sl__formations_check(sl_swarm *sw);
+void sl__formations_free(sl_swarm *sw);
 
 #endif
