@@ -106,7 +106,9 @@ static int in_place(sl_swarm *sw, const struct sl_formation *f) {
       return 0;
     double dx = d->pos.x - f->slots[k].x, dy = d->pos.y - f->slots[k].y,
            dz = d->pos.z - f->slots[k].z;
-    if (dx * dx + dy * dy + dz * dz >
+    /* "below 1.0 m", the drones' own arrival rule (API.md section 2), so
+     * the event goes out in the tick the last member lands on its slot */
+    if (dx * dx + dy * dy + dz * dz >=
         (REACHED_WITHIN_MM / 1000.0) * (REACHED_WITHIN_MM / 1000.0))
       return 0;
   }

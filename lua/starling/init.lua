@@ -17,10 +17,19 @@ starling.swarm = core.swarm
 local stream = require "starling.stream"
 local area = require "starling.area"
 local filter = require "starling.filter"
+local formation = require "starling.formation"
+local team = require "starling.team"
 
 --- starling.area{min, max, altitude} (API.md section 3).
 starling.area = area.new
 debug.getregistry()["starling.area"] = area.Area -- areas the C side returns
+
+--- starling.formation.define(name, fn) and .slots(kind, n, opts)
+-- (API.md section 7).
+starling.formation = { define = formation.define, slots = formation.slots }
+
+--- swarm:team(n | ids, {near}) -> team, or nil, "not_enough_drones".
+core.swarm_methods.team = team.team
 
 --- ch:stream() -> a stream of the channel's values (API.md section 8).
 function core.channel_methods.stream(ch)
