@@ -19,6 +19,7 @@ local area = require "starling.area"
 local filter = require "starling.filter"
 local formation = require "starling.formation"
 local team = require "starling.team"
+local mission = require "starling.mission"
 
 --- starling.area{min, max, altitude} (API.md section 3).
 starling.area = area.new
@@ -30,6 +31,11 @@ starling.formation = { define = formation.define, slots = formation.slots }
 
 --- swarm:team(n | ids, {near}) -> team, or nil, "not_enough_drones".
 core.swarm_methods.team = team.team
+
+--- Missions as files (API.md section 10).
+starling.mission = mission.new
+starling.load_mission = mission.load
+core.swarm_methods.run_mission = mission.run
 
 --- ch:stream() -> a stream of the channel's values (API.md section 8).
 function core.channel_methods.stream(ch)
