@@ -1,0 +1,100 @@
+-- missions/perimeter.lua on a virtual swarm of 10 (bases (0..450, 0)):
+-- the ring forms, a high threat inside draws the two nearest guards, the
+-- other six close the ring, and everything stands down at the end.
+local starling = require "starling"
+
+local function near(a, b) return math.abs(a.x - b.x) < 1e-9 and math.abs(a.y - b.y) < 1e-9 and a.z == b.z end
+
+describe("missions/perimeter.lua", function()
+  it("guards, responds with the two nearest, closes the gap", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(10)
+    swarm:run_for(0.1)
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = ev.reason end)
+    local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
+    swarm:run_for(29.9)                      -- t = 30
+    -- the eight drones nearest (100, 100) stand on the eight slots of the ring
+    local ring8 = starling.formation.slots("circle", 8, { center = { 100, 100, 30 }, radius = 60 })
+    local where = {}
+    for id = 0, 7 do where[id] = swarm:drone(id):position() end
+    for _, slot in ipairs(ring8) do
+      local n = 0
+      for id = 0, 7 do if near(where[id], slot) then n = n + 1 end end
+      assert.equal(1, n)
+    end
+    -- a high threat inside the ring; the scout (drone 8) finds it
+    local threat = { x = 110, y = 95, z = 0 }
+    swarm:add_target{ position = threat, threat = "high" }
+    local expect = { 0, 1, 2, 3, 4, 5, 6, 7 }
+    local function d(id) return math.sqrt((where[id].x - threat.x) ^ 2 + (where[id].y - threat.y) ^ 2) end
+    table.sort(expect, function(a, b) return d(a) < d(b) end)
+    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    assert.equal("done", task.status)
+    local report
+    swarm:spawn(function() report = task:wait() end)
+    swarm:run_for(0.1)
+
+    assert.equal(25.8, report.formed)
+    -- nearest (100, 100) first: 2 (100 m), 1 and 3 (111.8), 0 and 4 (141.4), ...
+    assert.same({ 2, 1, 3, 0, 4, 5, 6, 7 }, report.guards)
+    assert.equal(1, #report.responses)
+    local r = report.responses[1]
+    assert.equal(0, r.target)
+    assert.same({ expect[1], expect[2] }, r.drones)
+    assert.same({ 4, 5 }, r.drones)
+    assert.equal(51.9, r.t)
+    assert.equal(56.4, r.closed)
+    assert.equal(75.9, swarm:now()) -- done at 75.8, 50 s after the ring formed; +0.1 to read it
+    -- nobody ran low enough to go home on their own
+    for _, reason in ipairs(states) do assert.is_not.equal("low_battery", reason) end
+  end)
+
+  it("the six close the ring on six slots; the two fly side by side over the threat", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(10)
+    swarm:run_for(0.1)
+    swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true, duration = 100 })
+    swarm:run_for(29.9)
+    swarm:add_target{ position = { 110, 95 }, threat = "critical" }
+    swarm:run_for(30) -- t = 60: closed at 56.4, the squad in place
+    local ring6 = starling.formation.slots("circle", 6, { center = { 100, 100, 30 }, radius = 60 })
+    for _, slot in ipairs(ring6) do
+      local n = 0
+      for _, id in ipairs{ 0, 1, 2, 3, 6, 7 } do
+        if near(swarm:drone(id):position(), slot) then n = n + 1 end
+      end
+      assert.equal(1, n)
+    end
+    local at = { swarm:drone(4):position(), swarm:drone(5):position() }
+    table.sort(at, function(a, b) return a.x < b.x end)
+    assert.same({ { x = 105, y = 95, z = 30 }, { x = 115, y = 95, z = 30 } }, at)
+  end)
+
+  it("a threat outside the ring or a low one draws nobody", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(10)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
+    swarm:run_for(29.9)
+    swarm:add_target{ position = { 110, 95 }, threat = "low" }
+    swarm:add_target{ position = { 100, 190 }, threat = "critical" } -- 90 m out
+    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    local report
+    swarm:spawn(function() report = task:wait() end)
+    swarm:run_for(0.1)
+    assert.same({}, report.responses)
+  end)
+
+  it("fails clearly without enough drones, and the swarm keeps flying", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(5)
+    swarm:run_for(0.1)
+    swarm:drone(0):move_to{ 0, 50, 10 }
+    local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
+    swarm:run_for(10)
+    assert.equal("failed", task.status)
+    assert.matches("perimeter needs 8 guards: not_enough_drones", task.error, 1, true)
+    assert.same({ x = 0, y = 50, z = 10 }, swarm:drone(0):position())
+  end)
+end)
