@@ -1,0 +1,87 @@
+-- missions/rotation.lua: three stations kept manned for 10 virtual minutes.
+-- Coverage is measured from telemetry: a station is covered at a sample
+-- instant when some drone is on it (within 1.0 m); the spec finds the
+-- longest stretch without cover after the station was first reached.
+local starling = require "starling"
+
+local function fly(fleet, params)
+  local swarm = starling.swarm{}
+  swarm:spawn_fleet(fleet)
+  swarm:run_for(0.1)
+  local m = starling.load_mission("missions/rotation.lua")
+  local stations = starling.formation.slots("line", 3, { center = { 100, 100, 30 }, spacing = 50 })
+  local covered = { {}, {}, {} } -- station -> set of covered ticks (t * 10)
+  swarm:telemetry():each(function(s)
+    for i, st in ipairs(stations) do
+      local dx, dy, dz = s.position.x - st.x, s.position.y - st.y, s.position.z - st.z
+      if dx * dx + dy * dy + dz * dz < 1 then covered[i][math.floor(s.t * 10 + 0.5)] = true end
+    end
+  end)
+  local low = {}
+  swarm:on("drone_state where reason == low_battery", function(ev) low[#low + 1] = { ev.drone, ev.t } end)
+  local task = swarm:run_mission(m, params)
+  assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 700))
+  local report
+  swarm:spawn(function() report = task:wait() end)
+  swarm:run_for(0.1)
+  -- per station: first covered tick, and the longest gap (in ticks) after it
+  local first, gap = {}, {}
+  local last_tick = math.floor((swarm:now() - 0.2) * 10 + 0.5) -- the drones left at the end
+  for i = 1, 3 do
+    gap[i] = 0
+    local run = 0
+    for tick = 1, last_tick do
+      if covered[i][tick] then
+        first[i] = first[i] or tick
+        run = 0
+      elseif first[i] then
+        run = run + 1
+        gap[i] = math.max(gap[i], run)
+      end
+    end
+  end
+  return swarm, task, report, first, gap, low
+end
+
+describe("missions/rotation.lua", function()
+  it("keeps three stations manned for 600 s with six drones: no gap at all", function()
+    local swarm, task, report, first, gap, low = fly(6, { quiet = true })
+    assert.equal("done", task.status)
+    -- stations (50,100,30) (100,100,30) (150,100,30), first reached by
+    -- drones 1, 2, 3 flying from (50,0,0) (100,0,0) (150,0,0): 104.4 m, 104 steps
+    assert.same({ 105, 105, 105 }, first)
+    assert.same({ 0, 0, 0 }, gap)
+    assert.same({}, low) -- nobody had to go home on its own
+    assert.equal(30, #report.handovers)
+    assert.same({ station = 1, from = 1, to = 0, t = 67.6 }, report.handovers[1])
+    assert.same({ station = 2, from = 2, to = 4, t = 70.1 }, report.handovers[2])
+    assert.same({ station = 3, from = 3, to = 5, t = 70.1 }, report.handovers[3])
+    for _, h in ipairs(report.handovers) do assert.is_not.equal(h.from, h.to) end
+  end)
+
+  it("with four drones it cannot: the measure shows the gaps", function()
+    local _, task, report, _, gap, low = fly(4, { quiet = true, duration = 300 })
+    assert.equal("done", task.status)
+    -- one spare: station 1 is relieved, stations 2 and 3 are left at 15 %
+    assert.same({ { 2, 85.1 }, { 3, 85.1 }, { 2, 199.6 }, { 3, 199.6 }, { 0, 240.1 }, { 1, 283.6 } }, low)
+    assert.same({ station = 2, drone = 2, t = 85.6 }, report.vacated[1])
+    assert.same({ station = 3, drone = 3, t = 85.6 }, report.vacated[2])
+    assert.equal(6, #report.vacated)
+    assert.equal(3, #report.handovers)
+    -- station 1: drone 2 left at 199.6, its relief (dispatched at 198.6) lands
+    -- at 209.0; station 2: empty from 85.1 until drone 1, charged by 94.1,
+    -- flies 115.8 m; station 3: empty from 199.6 until drone 2, charged by
+    -- 230.6, flies 115.8 m (lands at 242.1)
+    assert.same({ 93, 204, 424 }, gap)
+  end)
+
+  it("fails clearly when there are fewer drones than stations", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/rotation.lua"), { quiet = true })
+    swarm:run_for(1)
+    assert.equal("failed", task.status)
+    assert.matches("rotation: no charged drone for station 3", task.error, 1, true)
+  end)
+end)
