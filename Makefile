@@ -20,7 +20,7 @@ test: build
 	@scripts/test
 
 demo: build
-	$(BUILD)/starling run missions/hello_actors.lua
+	$(BUILD)/starling run missions/patrol.lua
 
 bench: build
 	@scripts/bench

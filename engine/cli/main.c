@@ -5,7 +5,9 @@
  * `require "starling"` finds the library compiled into this executable (the
  * C core and the embedded Lua files of lua/starling), so the binary works from any
  * directory.  Errors in the script are reported with a traceback and exit
- * code 1.
+ * code 1.  A file that returns a mission (starling.mission{...}) is flown
+ * on a fresh swarm by lua/starling/runner.lua: exit 0 when it finished, 1
+ * when it failed.
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -24,7 +26,9 @@ static const char usage[] =
     "usage: starling COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run FILE [ARGS...]   run a Lua script with the starling library\n"
+    "  run FILE [ARGS...]   run a Lua script with the starling library; a file\n"
+    "                       returning a mission is flown on 20 drones in\n"
+    "                       virtual time\n"
     "  help                 show this text\n"
     "  version              print the version\n";
 
@@ -84,9 +88,27 @@ static int run_file(const char *file, int argc, char **argv) {
   } else {
     for (int i = 0; i < argc; i++)
       lua_pushstring(L, argv[i]);
-    if (lua_pcall(L, argc, 0, 1) != LUA_OK) {
+    if (lua_pcall(L, argc, 1, 1) != LUA_OK) {
       fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
       status = 1;
+    } else if (luaL_getmetafield(L, -1, "__name") == LUA_TSTRING &&
+               strcmp(lua_tostring(L, -1), "starling.mission") == 0) {
+      /* a mission file: fly it (lua/starling/runner.lua) */
+      lua_pop(L, 1);
+      lua_getglobal(L, "require");
+      lua_pushliteral(L, "starling.runner");
+      int rc = lua_pcall(L, 1, 1, 1);
+      if (rc == LUA_OK) {
+        lua_getfield(L, -1, "run");
+        lua_pushvalue(L, -3);
+        rc = lua_pcall(L, 1, 1, 1);
+      }
+      if (rc != LUA_OK) {
+        fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
+        status = 1;
+      } else {
+        status = (int)lua_tointeger(L, -1);
+      }
     }
   }
   lua_close(L);
