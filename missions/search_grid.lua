@@ -32,7 +32,9 @@ return starling.mission{
     local function say(fmt, ...)
       if not p.quiet then print(("T+%07.3f  " .. fmt):format(swarm:now(), ...)) end
     end
-    if p.drones < 1 then error("search_grid: drones must be at least 1") end
+    if math.type(p.drones) ~= "integer" or p.drones < 1 then
+      error(("search_grid: drones must be a whole number, at least 1 (got %s)"):format(p.drones))
+    end
     -- Cut the area into strips along x and reserve the nearest free drone for each.
     local width = (p.max_x - p.min_x) / p.drones
     local strips, teams = {}, {}

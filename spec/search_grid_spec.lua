@@ -165,8 +165,6 @@ describe("missions/search_grid.lua", function()
     assert.has_error(function() swarm:run_mission(m, { drone = 3 }) end,
       "run_mission: mission 'search_grid' has no parameter 'drone' "
       .. "(parameters: altitude, drones, max_x, max_y, min_x, min_y, quiet, spacing)")
-    assert.has_error(function() swarm:run_mission(m, { drones = 2.5 }) end,
-      "run_mission: parameter 'drones' of mission 'search_grid' must be an integer (got 2.5)")
     assert.has_error(function() swarm:run_mission(m, { spacing = "wide" }) end,
       "run_mission: parameter 'spacing' of mission 'search_grid' must be a number (got string)")
     swarm:run_for(5)
@@ -177,13 +175,16 @@ describe("missions/search_grid.lua", function()
     local swarm = fleet()
     local m = starling.load_mission(MISSION)
     local zero = swarm:run_mission(m, { drones = 0 })
+    local half = swarm:run_mission(m, { drones = 2.5 })
     local six = swarm:run_mission(m, { drones = 6 }) -- five drones
     swarm:run_for(1)
     assert.equal("failed", zero.status)
-    assert.matches("search_grid: drones must be at least 1", zero.error, 1, true)
+    assert.matches("search_grid: drones must be a whole number, at least 1 (got 0)", zero.error, 1, true)
+    assert.equal("failed", half.status)
+    assert.matches("search_grid: drones must be a whole number, at least 1 (got 2.5)", half.error, 1, true)
     assert.equal("failed", six.status)
     assert.matches("search_grid: no drone for strip 6 of 6: not_enough_drones", six.error, 1, true)
-    assert.equal(2, swarm:stats().handler_errors)
+    assert.equal(3, swarm:stats().handler_errors)
     -- the five drones it had reserved were released and none was sent anywhere
     for id, x in pairs{ [0] = 130, 0, 70, 100, -60 } do
       assert.equal("idle", swarm:drone(id):state())

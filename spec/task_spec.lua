@@ -106,6 +106,24 @@ describe("swarm tasks", function()
     assert.equal(3, ticks)
   end)
 
+  it("a task that fails closes its pending <close> variables, innermost first", function()
+    local swarm = starling.swarm{}
+    local closed = {}
+    local task = swarm:spawn(function()
+      local outer <close> = setmetatable({}, { __close = function(_, err) closed[#closed + 1] = "outer: " .. tostring(err) end })
+      local inner <close> = setmetatable({}, { __close = function() closed[#closed + 1] = "inner"; error("close fails too") end })
+      swarm:sleep(1)
+      error("boom", 0)
+    end)
+    swarm:run_for(2)
+    assert.equal("failed", task.status)
+    assert.equal("boom", task.error)
+    assert.equal(2, #closed)
+    assert.equal("inner", closed[1])
+    assert.matches("^outer: .*close fails too$", closed[2])
+    assert.equal(1, swarm:stats().handler_errors) -- the task, once
+  end)
+
   it("cancel stops a sleeping task and wakes its waiters", function()
     local swarm = starling.swarm{}
     local after_sleep = false

@@ -120,3 +120,27 @@ describe("swarm:team", function()
     assert.same({ 2, 3, 4, 5 }, swarm:team(4):ids())
   end)
 end)
+
+describe("a team as a <close> variable", function()
+  it("is released when the mission ends, fails or is cancelled", function()
+    local swarm = fleet6()
+    local function mission(how)
+      return swarm:spawn(function()
+        local team <close> = assert(swarm:team(2))
+        team:formation("line", { center = { 25, 100, 20 }, spacing = 50 })
+        if how == "fail" then error("lost", 0) end
+        swarm:sleep(how == "cancel" and 100 or 1)
+      end)
+    end
+    for _, how in ipairs{ "end", "fail", "cancel" } do
+      local task = mission(how)
+      swarm:run_for(2)
+      if how == "cancel" then task:cancel() end
+      assert.equal(({ ["end"] = "done", fail = "failed", cancel = "cancelled" })[how], task.status)
+      -- the two drones are free again: listing them forms a new team
+      local t = swarm:team({ 0, 1 })
+      assert.same({ 0, 1 }, t:ids())
+      t:release()
+    end
+  end)
+end)

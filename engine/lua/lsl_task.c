@@ -295,6 +295,9 @@ void lsl_task_resume(lsl_task *t, int nargs) {
   S->handler_errors++;
   lsl_log_error(S, "task failed", lua_tostring(from, -1));
   lua_pop(from, 1);
+  /* As a cancel does: the task's pending <close> variables run now (an
+   * error in one of them is dropped; the task has failed already). */
+  lua_resetthread(t->co);
   finish(t, LSL_FAILED, 0);
 }
 

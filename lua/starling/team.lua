@@ -158,6 +158,12 @@ function Team:release()
   return true
 end
 
+--- `local team <close> = swarm:team(...)`: the team is released when the
+-- variable goes out of scope, also when the mission fails or is cancelled.
+function Team:__close()
+  if not self._released then self:release() end
+end
+
 --- team:formation(kind, opts) -> formation.  A formation already flown by
 -- this team is superseded (a transition): the slots are assigned from
 -- where the members are now.
