@@ -3,7 +3,7 @@
 -- Shows: taking a team of the drones nearest a point (swarm:team), flying
 -- formations around one centre, transitions (each new formation re-assigns
 -- the slots from where the drones are), formation:wait to hold the show
--- until a formation is reached, and releasing the team at the end: the
+-- until a formation is reached, and a to-be-closed team released at the end: the
 -- drones stay in the v, hovering, free for missions again.  It returns the
 -- formations reached, in order, with the time each was reached.
 --
@@ -24,7 +24,8 @@ return starling.mission{
       if not p.quiet then print(("T+%07.3f  " .. fmt):format(swarm:now(), ...)) end
     end
     local center = { x = p.x, y = p.y, z = p.altitude }
-    local team, err = swarm:team(p.drones, { near = center })
+    -- <close>: the team is released however the show ends (done, failed, cancelled)
+    local team <close>, err = swarm:team(p.drones, { near = center })
     if not team then error(("formation_show: a team of %d drones: %s"):format(p.drones, err)) end
     say("team of %d drones: %s", team:size(), table.concat(team:ids(), " "))
 
@@ -35,14 +36,11 @@ return starling.mission{
       local f = team:formation(kind, opts)
       local ok, why = f:wait(p.timeout)
       if not ok then
-        team:release()
         error(("formation_show: %s not reached: %s"):format(kind, why))
       end
       reached[#reached + 1] = { kind = kind, formation = f.id, t = swarm:now() }
       say("%s reached (formation %d)", kind, f.id)
     end
-
-    team:release()
     return reached
   end,
 }

@@ -152,6 +152,17 @@ describe("missions/formation_show.lua", function()
     assert.equal(10, swarm:team(10):size())
   end)
 
+  it("cancelled mid-show, it releases the team (a <close> variable)", function()
+    local swarm = fleet()
+    local task = swarm:run_mission(starling.load_mission(MISSION), { quiet = true })
+    swarm:run_for(5)
+    assert.same({ nil, "not_enough_drones" }, { swarm:team(3) }) -- eight reserved, two free
+    task:cancel()
+    assert.equal("cancelled", task.status)
+    swarm:run_for(30) -- they finish flying to the line, then hover
+    assert.equal(10, swarm:team(10):size())
+  end)
+
   it("rejects unknown and mistyped params", function()
     local swarm = fleet()
     local m = starling.load_mission(MISSION)
