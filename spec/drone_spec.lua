@@ -29,6 +29,22 @@ describe("spawning", function()
     assert.is_nil(swarm:drone(7))
   end)
 
+  it("a handle compares equal only to a handle of the same drone", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{}
+    local b = swarm:spawn_drone{}
+    local other = starling.swarm{}:spawn_drone{} -- drone 0 of another swarm
+    assert.is_true(a == swarm:drone(0))
+    assert.is_false(a == b)
+    assert.is_false(a == other)
+    -- other userdata on either side is simply not equal (no error)
+    assert.is_false(a == swarm)
+    assert.is_false(swarm == a)
+    local task = swarm:spawn(function() end)
+    assert.is_false(task == a)
+    assert.is_false(a == io.stdout)
+  end)
+
   it("turns idle at its first tick", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}

@@ -289,9 +289,12 @@ static int d_index(lua_State *L) {
   return 1;
 }
 
+/* __eq runs for any two userdata when either has it: a drone is equal only
+ * to a handle of the same drone; anything else is simply not equal. */
 static int d_eq(lua_State *L) {
-  lsl_drone *a = checkdrone(L, 1), *b = checkdrone(L, 2);
-  lua_pushboolean(L, a->S == b->S && a->id == b->id);
+  lsl_drone *a = luaL_testudata(L, 1, LSL_DRONE);
+  lsl_drone *b = luaL_testudata(L, 2, LSL_DRONE);
+  lua_pushboolean(L, a != NULL && b != NULL && a->S == b->S && a->id == b->id);
   return 1;
 }
 
