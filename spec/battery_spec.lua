@@ -95,4 +95,31 @@ describe("battery", function()
     swarm:run_for(2)
     assert.equal(95, d:battery())
   end)
+
+  it("battery_low is published again after a full recharge", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 31, drain = 10 }
+    local lows = {}
+    swarm:on("battery_low", function(ev) lows[#lows + 1] = ev.t end)
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(0.2)
+    assert.equal(1, #lows)
+    d:return_to_base()
+    assert.is_true(swarm:run_until(function() return d:state() == "idle" and d:battery() == 100 end, 60))
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(10)
+    assert.equal(2, #lows)
+  end)
+
+  it("an emergency drone holds position at critical battery", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 17 }
+    d:move_to{ 0, 0, 10 }
+    swarm:run_for(0.5)
+    d:emergency_stop("operator")
+    swarm:run_for(3) -- falls through 15 %
+    assert.equal("emergency", d:state())
+    assert.equal("operator", d:status().reason)
+    assert.is_true(d:battery() <= 15)
+  end)
 end)

@@ -280,4 +280,17 @@ describe("shutdown and faults", function()
     assert.has_error(function() starling.swarm{ drone = { low_battery = 10, critical_battery = 20 } } end,
       "starling.swarm: option 'drone': option 'critical_battery' must be in 0..low_battery")
   end)
+
+  it("a crashed drone restarts with the battery it last published", function()
+    local swarm = starling.swarm{ telemetry_interval = 1 }
+    local d = swarm:spawn_drone{ drain = 10 }
+    local published
+    swarm:telemetry():each(function(s) published = s.battery end)
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(1.55)           -- last sample at 1.0, then five more ticks
+    assert.is_true(d:battery() < published) -- live battery is lower
+    d:fail("crash")
+    swarm:run_for(0)
+    assert.equal(published, d:battery())
+  end)
 end)

@@ -64,4 +64,17 @@ describe("health check", function()
     swarm:run_for(20) -- home, charged, but silent
     assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
   end)
+
+  it("the health check assigns a pending mission to a drone it finds online", function()
+    local swarm = starling.swarm{ tick = 1, telemetry_interval = 10, health_check = 0.5, offline_after = 3 }
+    swarm:spawn_drone{}
+    swarm:run_for(5) -- idle since 1.0, silent: offline at 4.5
+    assert.equal(1, swarm:stats().offline)
+    local id = swarm:create_mission{ queue = true }
+    local assigned
+    swarm:on("mission_assigned", function(ev) assigned = ev.t end)
+    swarm:run_for(6)
+    assert.equal(10.0, assigned) -- reported at 10.0, online and assigned at that check
+    assert.equal("assigned", swarm:mission(id).status)
+  end)
 end)

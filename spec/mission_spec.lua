@@ -193,4 +193,49 @@ describe("missions", function()
     assert.has_error(function() swarm:create_mission{ queue = "yes" } end,
       "swarm:create_mission: option 'queue' must be a boolean (got string)")
   end)
+
+  it("a drone at exactly low_battery is not eligible; one above is", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{ base = { 50, 50, 0 }, battery = 30 } -- at the centre, battery == low
+    swarm:spawn_drone{ base = { 500, 500, 0 } }            -- far, full
+    swarm:spawn_drone{ base = { 60, 50, 0 }, battery = 31 } -- near, just above low
+    swarm:run_for(0.5)
+    assert.equal(2, swarm:mission(swarm:create_mission{}).drone)
+    assert.equal(1, swarm:mission(swarm:create_mission{}).drone)
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("an initializing drone is not eligible", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{}
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("a drone that crashes on a mission keeps it", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 1 }
+    swarm:run_for(4)
+    d:fail("crash")
+    swarm:run_for(0)
+    assert.equal(id, d:status().mission)
+    swarm:run_for(20)
+    assert.equal("completed", swarm:mission(id).status)
+    assert.equal(0, swarm:mission(id).drone)
+  end)
+
+  it("a forced landing hands the mission over", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 2, low_battery = 1, critical_battery = 0 }
+    swarm:spawn_drone{ base = { 100, 50, 0 } }
+    swarm:drone(1):move_to{ 100, 50, 0 } -- busy at creation
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    assert.equal(0, swarm:mission(id).drone)
+    swarm:run_for(3) -- a lands at 2.5
+    assert.equal("battery_depleted", a:status().reason)
+    assert.is_nil(a:status().mission)
+    assert.equal(1, swarm:mission(id).drone)
+  end)
 end)
