@@ -72,6 +72,27 @@ describe("swarm:telemetry", function()
     assert.equal(30, sub.lagged)
   end)
 
+  it("a subscriber that cancels itself mid-pass costs the others nothing", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    local a
+    local seen_by_a, per = 0, {}
+    -- a's filter runs inside the telemetry pass, for drone 0's sample at 0.1
+    a = swarm:telemetry():filter(function()
+      seen_by_a = seen_by_a + 1
+      a:cancel()
+      return true
+    end):each(function() end)
+    swarm:telemetry():each(function(s)
+      per[s.drone] = per[s.drone] or {}
+      table.insert(per[s.drone], s.t)
+    end)
+    swarm:run_for(1)
+    assert.equal(1, seen_by_a)
+    local ts = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 }
+    assert.same({ [0] = ts, [1] = ts }, per) -- every sample, the first too
+  end)
+
   it("stops when cancelled, and for a drone that lost its link", function()
     local swarm = starling.swarm{}
     local fleet = swarm:spawn_fleet(2)

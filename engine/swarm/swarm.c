@@ -84,9 +84,18 @@ int sl_swarm_telemetry_add(sl_swarm *sw, sl_tele_fn fn, void *ud) {
   return 0;
 }
 
+/* During the telemetry pass a removed subscriber only leaves a hole (fn
+ * NULL): moving the others down would make the pass, which walks the list
+ * by index, skip the one after it.  The holes go when the pass ends. */
 void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud) {
   for (uint32_t i = 0; i < sw->ntele; i++)
-    if (sw->tele[i].ud == ud) {
+    if (sw->tele[i].fn != NULL && sw->tele[i].ud == ud) {
+      if (sw->tele_busy) {
+        sw->tele[i].fn = NULL;
+        sw->tele[i].ud = NULL;
+        sw->tele_holes = 1;
+        return;
+      }
       memmove(&sw->tele[i], &sw->tele[i + 1],
               (sw->ntele - i - 1) * sizeof(*sw->tele));
       sw->ntele--;
@@ -94,10 +103,20 @@ void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud) {
     }
 }
 
+static void telemetry_compact(sl_swarm *sw) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < sw->ntele; i++)
+    if (sw->tele[i].fn != NULL)
+      sw->tele[n++] = sw->tele[i];
+  sw->ntele = n;
+  sw->tele_holes = 0;
+}
+
 static void on_telemetry(sl_timer *t) {
   sl_swarm *sw = t->data;
   int64_t now = sw->pass_now = sl_engine_now(sw->e);
   sw->in_pass = 1;
+  sw->tele_busy = 1;
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped || d->actor == SL_ID_NONE || d->comms_lost)
@@ -110,15 +129,21 @@ static void on_telemetry(sl_timer *t) {
                      d->pos.z,  sl_battery_pct(d->battery_mp),
                      d->state,  d->vel.x,
                      d->vel.y,  d->vel.z};
-    /* A subscriber may leave the list from inside its own call (a filter
-     * that cancels its subscription): walk by index, re-reading the count;
-     * one that left is skipped, the next one may be visited again later. */
+    /* A subscriber may leave the list from inside a call (a filter that
+     * cancels a subscription): it leaves a hole, skipped here.  One that
+     * joins is appended (the list may move): walk by index, re-reading
+     * the count, so it gets this pass's later samples. */
     for (uint32_t k = 0; k < sw->ntele; k++) {
+      if (sw->tele[k].fn == NULL)
+        continue;
       sl_item it;
       sl_item_record(&it, &sl_sample_schema, &smp, now);
       sw->tele[k].fn(sw->tele[k].ud, &it);
     }
   }
+  sw->tele_busy = 0;
+  if (sw->tele_holes)
+    telemetry_compact(sw);
   sw->in_pass = 0;
 }
 

@@ -151,8 +151,9 @@ struct sl_swarm {
   struct sl_tele_sub {
     sl_tele_fn fn;
     void *ud;
-  } * tele; /* telemetry subscribers */
+  } * tele; /* telemetry subscribers; fn NULL: removed during a pass */
   uint32_t ntele, captele;
+  uint8_t tele_busy, tele_holes; /* in the telemetry pass; slots to drop */
   uint64_t missions_completed, targets_detected, restarts;
   uint64_t ticks;
   int64_t worst_late_us; /* real clock: how late the latest tick ran */
