@@ -70,6 +70,62 @@ describe("battery", function()
     assert.same({ x = 0, y = 0, z = 0 }, d:position())
   end)
 
+  it("at 0 % does not take off: a move_to ends in a landing where it is", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 0, low_battery = 0, critical_battery = 0 }
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    swarm:run_for(0.1) -- idle at base: not airborne, nothing happens
+    assert.is_true(d:move_to{ 0, 0, 50 })
+    swarm:run_for(2)
+    assert.same({
+      { "idle", "initialized", 0.1 },
+      { "moving", "commanded", 0.1 },
+      { "emergency", "battery_depleted", 0.2 }, -- its first tick in the air
+    }, states)
+    local st = d:status()
+    assert.same({ x = 0, y = 0, z = 0 }, st.position) -- never left the ground
+    assert.same({ x = 0, y = 0, z = 0 }, st.velocity)
+    assert.equal(0, st.battery)
+  end)
+
+  it("after a forced landing, return_to_base cannot fly it home on 0 %", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 1, low_battery = 0, critical_battery = 0 }
+    d:move_to{ 100, 0, 0 } -- one metre a tick along x
+    swarm:run_for(1.0)     -- 1 % in ten ticks: lands at the 1.0 tick, at x = 9
+    assert.equal("battery_depleted", d:status().reason)
+    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    assert.is_true(d:return_to_base()) -- accepted: return works in emergency
+    swarm:run_for(20)
+    assert.same({
+      { "returning", "commanded", 1.0 },
+      { "emergency", "battery_depleted", 1.1 }, -- airborne at 0 %: lands again
+    }, states)
+    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    assert.equal(0, d:battery())
+  end)
+
+  it("a drone landed empty at its base is returned to charge there", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 0, low_battery = 0, critical_battery = 0 }
+    swarm:run_for(0.1)
+    d:move_to{ 0, 0, 50 }
+    swarm:run_for(0.1) -- lands at once, on its base
+    assert.equal("battery_depleted", d:status().reason)
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    d:return_to_base()
+    swarm:run_for(1.0)
+    assert.same({
+      { "returning", "commanded", 0.2 },
+      { "charging", "at_base", 0.3 }, -- already there: nothing to fly
+    }, states)
+    assert.equal(5, d:battery()) -- 0.4 to 1.2: nine ticks of 0.5 %, 4.5 shown rounded up
+  end)
+
   it("charges at 5 % per second at base, then idles", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{ battery = 80 }

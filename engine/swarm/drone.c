@@ -4,10 +4,12 @@
  * Each tick (API.md section 2), in this order:
  *   initializing      -> idle ("initialized"), nothing else that tick;
  *   battery           drains while airborne (every state but idle-at-base,
- *                     charging and initializing), kept in milli-percent so
- *                     ten 0.1 s ticks at 1 %/s drain exactly one percent;
- *                     battery_low once on reaching low_battery; at 0 a
- *                     forced landing (emergency, "battery_depleted", z = 0);
+ *                     returning-at-base, charging, initializing and landed
+ *                     at 0 %), kept in milli-percent so ten 0.1 s ticks at
+ *                     1 %/s drain exactly one percent; battery_low once on
+ *                     reaching low_battery; airborne at 0 (even told to fly
+ *                     on an empty battery) a forced landing before it
+ *                     moves (emergency, "battery_depleted", z = 0);
  *                     at or below critical_battery a drone not returning,
  *                     charging or in emergency returns ("low_battery");
  *   movement          speed * tick metres towards the goal, or exactly onto
@@ -105,15 +107,24 @@ static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
   return 1;
 }
 
+/* Whether the drone is in the air this tick (API.md 2: every state but
+ * idle-at-base and charging), whatever its battery: a drone told to fly
+ * on an empty battery is airborne, so the 0 % rule lands it where it is
+ * before it moves.  Not airborne: an emergency drone at 0 % (it made its
+ * forced landing and lies where it came down), and one returning while
+ * already at its base (it lands there this tick, with nothing to fly). */
 static int airborne(const sl_drone *d) {
   switch (d->state) {
   case SL_DS_INITIALIZING:
   case SL_DS_CHARGING:
     return 0;
   case SL_DS_IDLE:
+  case SL_DS_RETURNING:
     return !sl_v3_eq(d->pos, d->base);
-  default:
+  case SL_DS_EMERGENCY:
     return d->battery_mp > 0;
+  default:
+    return 1;
   }
 }
 
