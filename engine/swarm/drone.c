@@ -298,13 +298,9 @@ static int drone_handle(sl_actor *self, sl_msg *m) {
   return 0;
 }
 
-static void drone_stop(sl_actor *self, int reason) {
-  sl_drone *d = sl_actor_state(self);
-  sl_swarm *sw = d->sw;
-  d->actor = SL_ID_NONE;
-  if (reason < 0 && !sw->shut)
-    return; /* crashed: the swarm's drone supervisor restarts it */
-  /* A normal stop unregisters the drone. */
+void sl__drone_unregister(sl_swarm *sw, sl_drone *d) {
+  if (d->stopped)
+    return;
   d->stopped = 1;
   sw->live--;
   sl_grid_remove(&sw->dgrid, d->id);
@@ -314,6 +310,15 @@ static void drone_stop(sl_actor *self, int reason) {
   sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl__swarm_now(sw));
   ev.drone = d->id;
   sl__swarm_publish(sw, &ev);
+}
+
+static void drone_stop(sl_actor *self, int reason) {
+  sl_drone *d = sl_actor_state(self);
+  sl_swarm *sw = d->sw;
+  d->actor = SL_ID_NONE;
+  if (reason < 0 && !sw->shut)
+    return; /* crashed: the swarm's drone supervisor restarts it */
+  sl__drone_unregister(sw, d); /* a normal stop */
 }
 
 static const sl_behaviour drone_behaviour = {"drone", NULL, drone_handle,

@@ -190,8 +190,11 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
   (void)actor;
   sl_drone *d = ud;
   sl_swarm *sw = d->sw;
+  /* Stopped on purpose: unregistered in its stop hook.  Crashed, but the
+   * swarm shut down before this notice came: sl_swarm_shutdown has
+   * unregistered it. */
   if (reason >= 0 || sw->shut || d->stopped)
-    return; /* stopped on purpose: unregistered in its stop hook */
+    return;
   /* Back from its last published status: position, battery, state. */
   const sl_drone_status *st = sl__drone_status(d);
   if (st != NULL) {
@@ -358,6 +361,15 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
   sl_timer_stop(&sw->telemetry);
   sl_timer_stop(&sw->health);
   sl_engine_shutdown(sw->e, timeout_us);
+  /* A drone that crashed and whose restart notice has not run yet has no
+   * actor for the engine to stop, and drone_down restarts nothing once the
+   * swarm is shut: such drones are unregistered here, after the drones the
+   * engine stopped, last-spawned first among themselves. */
+  for (uint32_t i = sw->ndrones; i-- > 0;) {
+    sl_drone *d = sw->drones[i];
+    if (d != NULL && !d->stopped && d->actor == SL_ID_NONE)
+      sl__drone_unregister(sw, d);
+  }
   sl_event ev;
   sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
   sl__swarm_publish(sw, &ev);

@@ -261,6 +261,9 @@ void sl__swarm_publish(sl_swarm *sw, sl_event *ev);
 void sl__drone_tick(sl_swarm *sw, sl_drone *d);
 void sl__drone_publish(sl_swarm *sw, sl_drone *d);
 int sl__drone_start(sl_swarm *sw, sl_drone *d);
+/* The drone is stopped for good: out of the count and the grid, its
+ * mission left (unless shutting down), drone_unregistered.  Idempotent. */
+void sl__drone_unregister(sl_swarm *sw, sl_drone *d);
 const sl_drone_status *sl__drone_status(const sl_drone *d);
 void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
                          const char *reason);
