@@ -147,6 +147,40 @@ describe("missions", function()
     assert.equal("mission_failed", d:status().reason)
   end)
 
+  it("a lap finished at the deadline instant completes the mission", function()
+    -- The lap ends at 16.3 (see "flies its laps"); 0.5 + 15.8 is 16.3 too.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_created", "mission_assigned", "mission_completed",
+      "mission_failed", "drone_state" })
+    local id = swarm:create_mission{ laps = 1, deadline = 15.8 }
+    swarm:run_for(20)
+    assert.same({
+      { "mission_created", 0.5, nil, nil },
+      { "mission_assigned", 0.5, 0, nil },
+      { "drone_state", 0.5, 0, "patrolling" },
+      { "mission_completed", 16.3, 0, nil }, -- done by then: not failed
+      { "drone_state", 16.3, 0, "returning" },
+    }, log)
+    local m = swarm:mission(id)
+    assert.equal("completed", m.status)
+    assert.equal(1, m.laps_done)
+    assert.equal("mission_completed", d:status().reason)
+    assert.equal(1, swarm:stats().missions_completed)
+  end)
+
+  it("a lap finished a microsecond after the deadline is too late", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_completed", "mission_failed" })
+    local id = swarm:create_mission{ laps = 1, deadline = 15.799999 }
+    swarm:run_for(20)
+    assert.same({ { "mission_failed", 16.299999, nil, "deadline" } }, log)
+    assert.equal(0, swarm:mission(id).laps_done)
+  end)
+
   it("cancel_mission cancels; an unknown or finished one is not_found", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}

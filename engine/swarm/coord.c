@@ -3,9 +3,10 @@
  *
  * The coordinator is an actor.  Drones tell it what matters by message (a
  * lap done, a mission left, a target seen); the swarm's own calls (create a
- * mission, add a target) and its timers (health check, deadlines) run its
- * functions directly on the engine's thread.  It reads drones only through
- * their published statuses and the grid built from them.
+ * mission, add a target) and the health check run its functions directly
+ * on the engine's thread; a mission's deadline is a message to it too, so
+ * that it comes after the reports of the same instant.  It reads drones
+ * only through their published statuses and the grid built from them.
  *
  * Rules (API.md sections 4 and 5):
  *  - eligible: registered, online, no mission, idle, battery above
@@ -168,9 +169,20 @@ static void finish(sl_swarm *sw, sl_mission *m, int status, int event,
   }
 }
 
+/* The deadline is judged by the coordinator, behind what drones reported
+ * before it: a lap flown at the deadline instant was reported by the tick
+ * of that instant, which fires before the deadline timer (timers due
+ * together fire in start order and the tick's came first), so its message
+ * is ahead of this one in the mailbox.  Done by the deadline is done. */
 static void deadline_due(sl_timer *t) {
   sl_mission *m = (sl_mission *)t;
-  sl_swarm *sw = m->sw;
+  sl__coord_tell(m->sw, SL_COORD_DEADLINE, m->seq, 0);
+}
+
+static void deadline_passed(sl_swarm *sw, uint32_t mission) {
+  if (mission >= sw->nmissions)
+    return;
+  sl_mission *m = sw->missions[mission];
   if (m->status != SL_MS_PENDING && m->status != SL_MS_ASSIGNED)
     return;
   finish(sw, m, SL_MS_FAILED, SL_EV_MISSION_FAILED, "deadline",
@@ -460,6 +472,9 @@ static int coord_handle(sl_actor *self, sl_msg *m) {
     break;
   case SL_COORD_DETECT:
     detect(sw, (uint32_t)m->a.i, (uint32_t)m->b.i);
+    break;
+  case SL_COORD_DEADLINE:
+    deadline_passed(sw, (uint32_t)m->a.i);
     break;
   default:
     break;

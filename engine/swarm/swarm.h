@@ -275,8 +275,10 @@ void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal);
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason);
 int sl__coord_start(sl_swarm *sw);
 void sl__coord_health(sl_swarm *sw);
-/* What drones tell the coordinator (a message to its actor). */
-enum { SL_COORD_LAP = SL_MSG_SYSTEM + 100, SL_COORD_LEFT, SL_COORD_DETECT };
+/* What drones tell the coordinator (a message to its actor), and a
+ * mission's deadline, judged after what was reported before it. */
+enum { SL_COORD_LAP = SL_MSG_SYSTEM + 100, SL_COORD_LEFT, SL_COORD_DETECT,
+       SL_COORD_DEADLINE };
 void sl__coord_tell(sl_swarm *sw, uint32_t kind, int64_t a, int64_t b);
 void sl__coord_assign_pending(sl_swarm *sw);
 void sl__coord_move_targets(sl_swarm *sw);
