@@ -261,6 +261,46 @@ describe("shutdown and faults", function()
     assert.same({ x = 0, y = 0, z = 50 }, d:position()) -- it carries on
   end)
 
+  it("crash: a command accepted before the restart is carried over to it", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = {}
+    swarm:on("*", function(ev) log[#log + 1] = { ev.type, ev.t, ev.state or ev.reason } end)
+    assert.is_true(d:fail("crash"))
+    assert.is_true(d:move_to{ 0, 0, 50 }) -- behind the crash in its mailbox
+    swarm:run_for(1)
+    assert.same({
+      { "drone_restarted", 0.5, "crash" },
+      { "drone_state", 0.5, "moving" }, -- the restarted drone took it
+    }, log)
+    assert.equal("commanded", d:status().reason)
+    assert.same({ x = 0, y = 0, z = 10 }, d:position()) -- ticks 0.6 to 1.5
+  end)
+
+  it("crash: commands queued behind two crashes survive both, in order", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = {}
+    swarm:on("*", function(ev) log[#log + 1] = { ev.type, ev.t, ev.state or ev.reason } end)
+    d:fail("crash")
+    d:move_to{ 0, 0, 50 }
+    d:fail("crash")
+    d:move_to{ 0, 0, 5 }
+    swarm:run_for(1)
+    assert.same({
+      { "drone_restarted", 0.5, "crash" },
+      { "drone_state", 0.5, "moving" },
+      { "drone_restarted", 0.5, "crash" },
+      -- still moving after the restart (no event), now to 5 m up: z = 1 at
+      -- the 0.6 tick, 5 at the 1.0 tick, where it arrives
+      { "drone_state", 1.0, "idle" },
+    }, log)
+    assert.equal(2, swarm:stats().restarts)
+    assert.same({ x = 0, y = 0, z = 5 }, d:position())
+  end)
+
   it("bad input gets an error that names the problem", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}

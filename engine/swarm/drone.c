@@ -298,7 +298,42 @@ static int drone_handle(sl_actor *self, sl_msg *m) {
   return 0;
 }
 
+/* Takes what the crashing actor's mailbox still holds: commands accepted
+ * (their callers were told true) that its restart must not lose. */
+static void carry_take(sl_actor *self, sl_drone *d) {
+  uint32_t n = sl_mailbox_count(&self->mbox);
+  if (n == 0)
+    return;
+  sl_msg *v = realloc(d->carry, (d->ncarry + n) * sizeof(*v));
+  if (v == NULL)
+    return; /* out of memory: dropped with the actor */
+  d->carry = v;
+  uint32_t k = d->ncarry;
+  while (k < d->ncarry + n && sl_actor_take_mail(self, &v[k]))
+    k++;
+  d->ncarry = k;
+}
+
+void sl__drone_carry_over(sl_swarm *sw, sl_drone *d) {
+  sl_msg *v = d->carry;
+  uint32_t n = d->ncarry;
+  d->carry = NULL;
+  d->ncarry = 0;
+  for (uint32_t i = 0; i < n; i++)
+    sl_actor_try_send(sw->e, d->actor, &v[i]); /* disposed if it fails */
+  free(v);
+}
+
+void sl__drone_carry_free(sl_drone *d) {
+  for (uint32_t i = 0; i < d->ncarry; i++)
+    sl_msg_release(&d->carry[i]); /* drone commands carry no asks */
+  free(d->carry);
+  d->carry = NULL;
+  d->ncarry = 0;
+}
+
 void sl__drone_unregister(sl_swarm *sw, sl_drone *d) {
+  sl__drone_carry_free(d);
   if (d->stopped)
     return;
   d->stopped = 1;
@@ -316,8 +351,10 @@ static void drone_stop(sl_actor *self, int reason) {
   sl_drone *d = sl_actor_state(self);
   sl_swarm *sw = d->sw;
   d->actor = SL_ID_NONE;
-  if (reason < 0 && !sw->shut)
-    return; /* crashed: the swarm's drone supervisor restarts it */
+  if (reason < 0 && !sw->shut) {
+    carry_take(self, d); /* crashed: the swarm's drone supervisor */
+    return;              /* restarts it, and hands it these */
+  }
   sl__drone_unregister(sw, d); /* a normal stop */
 }
 

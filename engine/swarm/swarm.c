@@ -210,8 +210,11 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
         d->mission = st->mission;
     }
   }
-  if (sl__drone_start(sw, d) != 0 || watch_drone(sw, d) != 0)
+  if (sl__drone_start(sw, d) != 0 || watch_drone(sw, d) != 0) {
+    sl__drone_carry_free(d);
     return;
+  }
+  sl__drone_carry_over(sw, d); /* what it was told and had not done yet */
   sw->restarts++;
   sl_event ev;
   sl_event_init(&ev, SL_EV_DRONE_RESTARTED, sl__swarm_now(sw));
@@ -384,6 +387,7 @@ void sl_swarm_free(sl_swarm *sw) {
     if (d == NULL)
       continue;
     sl_watch_free(&d->status);
+    sl__drone_carry_free(d);
     free(d->wp);
     free(d);
   }

@@ -102,6 +102,8 @@ typedef struct sl_drone {
   int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
   int64_t drain_mp, charge_mp;
   sl_watch status; /* published status (sl_drone_status) */
+  sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
+  uint32_t ncarry; /* re-sent to its restarted actor in order */
 } sl_drone;
 
 typedef struct sl_mission {
@@ -264,6 +266,10 @@ int sl__drone_start(sl_swarm *sw, sl_drone *d);
 /* The drone is stopped for good: out of the count and the grid, its
  * mission left (unless shutting down), drone_unregistered.  Idempotent. */
 void sl__drone_unregister(sl_swarm *sw, sl_drone *d);
+/* After a restart: the commands the crashed actor left go to the new one,
+ * in order.  sl__drone_carry_free drops them (no restart after all). */
+void sl__drone_carry_over(sl_swarm *sw, sl_drone *d);
+void sl__drone_carry_free(sl_drone *d);
 const sl_drone_status *sl__drone_status(const sl_drone *d);
 void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
                          const char *reason);
