@@ -133,6 +133,24 @@ describe("missions", function()
     assert.equal(1, swarm:stats().active_missions)
   end)
 
+  it("a queued mission finds a drone far away the tick it turns idle", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{ base = { 0, 0, 0 } }
+    local b = swarm:spawn_drone{ base = { 300000, 0, 0 } } -- 300 km out
+    swarm:run_for(0.5)
+    a:move_to{ 0, 0, 10000 }   -- busy for good
+    b:move_to{ 300000, 0, 10 } -- busy until it arrives, at the 1.5 tick
+    swarm:run_for(0.1)
+    local log = recorder(swarm, { "mission_created", "mission_assigned" })
+    local id = swarm:create_mission{ queue = true } -- pending: retried each tick
+    swarm:run_for(2)
+    assert.same({
+      { "mission_created", 0.6, nil, nil },
+      { "mission_assigned", 1.5, 1, nil },
+    }, log)
+    assert.equal(1, swarm:mission(id).drone)
+  end)
+
   it("fails at its deadline", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}

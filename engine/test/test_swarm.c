@@ -68,6 +68,67 @@ TEST(grid_nearest_looks_only_near_in_a_big_fleet) {
   sl_grid_free(&g);
 }
 
+static int none(void *ud, uint32_t item) { return 0; }
+
+/* Two items 300 km apart on 100 m cells: rings out to the far one would be
+ * 3,000 cells wide (36 million lookups).  A search that finds nothing
+ * acceptable costs at most two passes over the table. */
+TEST(grid_nearest_is_bounded_when_items_are_far_apart) {
+  sl_grid g;
+  sl_grid_init(&g, 100);
+  sl_grid_set(&g, 0, 0, 0);
+  sl_grid_set(&g, 1, 300000, 0);
+  g.probed = 0;
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, none, NULL), -1);
+  CHECK(g.probed <= 2 * (uint64_t)g.cap);
+  CHECK_INT(g.visited, 3); /* item 0 in ring 0, then both in the pass */
+  g.probed = 0;
+  CHECK_INT(sl_grid_nearest(&g, 10, 0, odd_only, NULL), 1); /* far, found */
+  CHECK(g.probed <= 2 * (uint64_t)g.cap);
+  CHECK_INT(sl_grid_nearest(&g, 299000, 0, any, NULL), 1);
+  CHECK_INT(sl_grid_nearest(&g, 149999, 0, any, NULL), 0);
+  CHECK_INT(sl_grid_nearest(&g, 150000, 0, any, NULL), 0); /* tie: lower */
+  sl_grid_free(&g);
+}
+
+static int below(void *ud, uint32_t item) { return item < *(uint32_t *)ud; }
+
+/* Rings or the whole table, the answer is the brute-force one: the lowest
+ * (distance, index) among the accepted items. */
+TEST(grid_nearest_agrees_with_brute_force) {
+  uint64_t s = 12345;
+  for (int round = 0; round < 300; round++) {
+    sl_grid g;
+    sl_grid_init(&g, 50);
+    uint32_t n = 1 + round % 40;
+    double px[40], py[40];
+    for (uint32_t i = 0; i < n; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      int far = (s >> 60) == 0; /* one in sixteen far out */
+      double span = far ? 2000000 : 600;
+      px[i] = (double)(int64_t)((s >> 20) % 13 - 6) * span / 6;
+      py[i] = (double)(int64_t)((s >> 40) % 13 - 6) * span / 6;
+      sl_grid_set(&g, i, px[i], py[i]);
+    }
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    double qx = (double)(int64_t)((s >> 20) % 13 - 6) * 100;
+    double qy = (double)(int64_t)((s >> 40) % 13 - 6) * 100;
+    uint32_t limit = (uint32_t)(s >> 58) % (n + 1);
+    int64_t want = -1;
+    double wd = INFINITY;
+    for (uint32_t i = 0; i < limit; i++) {
+      double dx = px[i] - qx, dy = py[i] - qy;
+      double d = sqrt(dx * dx + dy * dy);
+      if (d < wd) {
+        want = i;
+        wd = d;
+      }
+    }
+    CHECK_INT(sl_grid_nearest(&g, qx, qy, below, &limit), want);
+    sl_grid_free(&g);
+  }
+}
+
 TEST(area_waypoints_follow_the_lawnmower_rule) {
   sl_area a = {0, 0, 100, 300, 30};
   sl_vec3 *w;
