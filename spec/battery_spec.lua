@@ -152,6 +152,38 @@ describe("battery", function()
     assert.equal(95, d:battery())
   end)
 
+  it("drains a rate below a milli-percent a tick exactly, over a long flight", function()
+    -- 0.004 %/s is 0.4 milli-percent a tick: nothing may be rounded away
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { drain = 0.004 })
+    swarm:run_for(999.9) -- 9999 ticks: 3.9996 % used, 96.0004 shows 97
+    assert.equal(97, d:battery())
+    swarm:run_for(0.1)   -- the 10000th: exactly 4 %
+    assert.equal(96, d:battery())
+  end)
+
+  it("drains a fractional milli-percent a tick without drift", function()
+    -- 0.125 %/s is 12.5 milli-percent a tick, not 13
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { drain = 0.125 })
+    swarm:run_for(199.9) -- 1999 ticks: 24.9875 % used, 75.0125 shows 76
+    assert.equal(76, d:battery())
+    swarm:run_for(0.1)   -- 2000 ticks: exactly 25 %
+    assert.equal(75, d:battery())
+  end)
+
+  it("charges a fractional milli-percent a tick without drift", function()
+    -- 0.0175 %/s is 1.75 milli-percent a tick, not 2
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 50, charge_rate = 0.0175 }
+    d:return_to_base() -- already there: charging from the 0.1 tick
+    swarm:run_for(57.2) -- charged at 0.2 .. 57.2: 571 ticks, 0.99925 %
+    assert.equal("charging", d:state())
+    assert.equal(51, d:battery())
+    swarm:run_for(0.1)  -- 572 ticks: 1.001 %, 51.001 shows 52
+    assert.equal(52, d:battery())
+  end)
+
   it("battery_low is published again after a full recharge", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{ battery = 31, drain = 10 }

@@ -5,11 +5,14 @@
  *   initializing      -> idle ("initialized"), nothing else that tick;
  *   battery           drains while airborne (every state but idle-at-base,
  *                     returning-at-base, charging, initializing and landed
- *                     at 0 %), kept in milli-percent so ten 0.1 s ticks at
- *                     1 %/s drain exactly one percent; battery_low once on
- *                     reaching low_battery; airborne at 0 (even told to fly
- *                     on an empty battery) a forced landing before it
- *                     moves (emergency, "battery_depleted", z = 0);
+ *                     at 0 %), kept to the nano-percent (milli-percent
+ *                     rounded up, plus the fraction owed below it) so ten
+ *                     0.1 s ticks at 1 %/s drain exactly one percent and
+ *                     0.004 %/s loses nothing to rounding; battery_low
+ *                     once on reaching low_battery; airborne at 0 (even
+ *                     told to fly on an empty battery) a forced landing
+ *                     before it moves (emergency, "battery_depleted",
+ *                     z = 0);
  *                     at or below critical_battery a drone not returning,
  *                     charging or in emergency returns ("low_battery");
  *   movement          speed * tick metres towards the goal, or exactly onto
@@ -128,6 +131,23 @@ static int airborne(const sl_drone *d) {
   }
 }
 
+/* Adds delta nano-percent to the battery, kept within 0..100 %: the exact
+ * value is battery_mp * 1e6 - battery_owed_np, and battery_mp is that
+ * rounded up, so it reads 0 only when the battery is empty. */
+static void battery_add(sl_drone *d, int64_t delta_np) {
+  int64_t np = d->battery_mp * 1000000 - d->battery_owed_np + delta_np;
+  if (np < 0)
+    np = 0;
+  if (np > INT64_C(100000000000))
+    np = INT64_C(100000000000);
+  d->battery_mp = (np + 999999) / 1000000;
+  d->battery_owed_np = d->battery_mp * 1000000 - np;
+}
+
+static int battery_full(const sl_drone *d) {
+  return d->battery_mp >= 100000 && d->battery_owed_np == 0;
+}
+
 typedef struct scan {
   sl_swarm *sw;
   sl_drone *d;
@@ -146,9 +166,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     return;
   }
   if (airborne(d)) {
-    d->battery_mp -= d->drain_mp;
-    if (d->battery_mp < 0)
-      d->battery_mp = 0;
+    battery_add(d, -d->drain_np);
     int pct = sl_battery_pct(d->battery_mp);
     if (!d->low_sent && pct <= d->o.low_battery) {
       d->low_sent = 1;
@@ -192,15 +210,12 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     break;
   case SL_DS_RETURNING:
     if (step(sw, d, d->base))
-      sl__drone_set_state(sw, d,
-                          d->battery_mp >= 100000 ? SL_DS_IDLE
-                                                  : SL_DS_CHARGING,
+      sl__drone_set_state(sw, d, battery_full(d) ? SL_DS_IDLE : SL_DS_CHARGING,
                           "at_base");
     break;
   case SL_DS_CHARGING:
-    d->battery_mp += d->charge_mp;
-    if (d->battery_mp >= 100000) {
-      d->battery_mp = 100000;
+    battery_add(d, d->charge_np);
+    if (battery_full(d)) {
       d->low_sent = 0;
       sl__drone_set_state(sw, d, SL_DS_IDLE, "charged");
     }

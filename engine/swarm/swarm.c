@@ -201,6 +201,7 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
     d->pos = st->pos;
     d->vel = st->vel;
     d->battery_mp = st->battery_mp;
+    d->battery_owed_np = 0; /* exactly what was published */
     d->state = st->state;
     d->reason = st->reason;
     d->mission = -1;
@@ -277,8 +278,8 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   d->mission = -1;
   d->online = 1;
   double tick_s = (double)sw->o.tick_us / 1e6;
-  d->drain_mp = llround(d->o.drain * tick_s * 1000);
-  d->charge_mp = llround(d->o.charge_rate * tick_s * 1000);
+  d->drain_np = llround(d->o.drain * tick_s * 1e9);
+  d->charge_np = llround(d->o.charge_rate * tick_s * 1e9);
   int rc = sl_watch_init(&d->status, sw->e, &status_ops, NULL);
   if (rc == 0)
     rc = sl_swarm_register(sw, d);

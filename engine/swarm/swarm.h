@@ -100,7 +100,11 @@ typedef struct sl_drone {
   uint8_t reserved; /* in a team */
   int64_t last_report;
   int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
-  int64_t drain_mp, charge_mp;
+  /* Per tick, in nano-percent (1e-9 %): a rate need not be a whole
+   * milli-percent a tick.  battery_mp is rounded up; battery_owed_np is
+   * what the exact battery lies below it (0 <= owed < 1e6), carried from
+   * tick to tick so no fraction is ever lost. */
+  int64_t drain_np, charge_np, battery_owed_np;
   sl_watch status; /* published status (sl_drone_status) */
   sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
   uint32_t ncarry; /* re-sent to its restarted actor in order */
