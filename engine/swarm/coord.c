@@ -206,14 +206,16 @@ int sl_swarm_create_mission(sl_swarm *sw, const sl_area *area, double spacing,
   *id = NULL;
   if (sw->shut)
     return SL_ECLOSED;
-  int64_t best = best_drone(sw, sl_area_center(area), -1);
-  if (best < 0 && !queue)
-    return SL_ENODRONE;
   sl_vec3 *wp;
   uint32_t nwp;
   int rc = sl_area_waypoints(area, spacing, &wp, &nwp);
   if (rc != 0)
-    return rc;
+    return rc; /* a bad area is an error even when no drone is free */
+  int64_t best = best_drone(sw, sl_area_center(area), -1);
+  if (best < 0 && !queue) {
+    free(wp);
+    return SL_ENODRONE;
+  }
   if (sw->nmissions == sw->capmissions) {
     uint32_t cap = sw->capmissions ? sw->capmissions * 2 : 16;
     sl_mission **v = realloc(sw->missions, cap * sizeof(*v));

@@ -150,6 +150,16 @@ TEST(area_waypoints_follow_the_lawnmower_rule) {
   CHECK_DBL(w[0].y, 20, 0);
   free(w);
   CHECK_INT(sl_area_waypoints(&a, 0, &w, &n), SL_EINVAL);
+  /* Rows at y = 0.5, 1.5, ...: 100,000 fit under 99,999.5, not 100,001. */
+  sl_area tall = {0, 0, 10, 99999.5, 30};
+  REQUIRE(sl_area_waypoints(&tall, 1, &w, &n) == 0);
+  CHECK_INT(n, 2 * SL_AREA_MAX_ROWS);
+  CHECK_DBL(w[n - 1].y, 99999.5, 0);
+  free(w);
+  tall.maxy = 100000.5;
+  CHECK_INT(sl_area_waypoints(&tall, 1, &w, &n), SL_ETOOBIG);
+  CHECK(w == NULL);
+  CHECK_INT(n, 0);
 }
 
 typedef struct evlog {
