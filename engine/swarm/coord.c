@@ -305,13 +305,12 @@ static void mission_left(sl_swarm *sw, uint32_t mission, uint32_t drone) {
 
 /* --- targets and the alert level ----------------------------------------- */
 
+/* From the counts of detected targets by threat, kept as they are seen and
+ * lost: a detection costs O(1), not a pass over every target. */
 static void update_alert(sl_swarm *sw) {
-  int threat = -1;
-  for (uint32_t i = 0; i < sw->ntargets; i++) {
-    const sl_target *t = &sw->targets[i];
-    if (t->detected && !t->removed && t->threat > threat)
-      threat = t->threat;
-  }
+  int threat = SL_THREAT_CRITICAL;
+  while (threat >= SL_THREAT_LOW && sw->threats[threat] == 0)
+    threat--;
   /* none or low: normal; medium: elevated; high; critical */
   uint8_t level = threat <= SL_THREAT_LOW ? 0 : (uint8_t)threat;
   if (level == sw->alert)
@@ -330,6 +329,7 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
   if (t->detected || t->removed)
     return; /* once per target: the first report wins */
   t->detected = 1;
+  sw->threats[t->threat]++;
   sl_grid_remove(&sw->tgrid, t->id);
   sw->targets_detected++;
   sl_event ev;
@@ -382,6 +382,7 @@ int sl_swarm_remove_target(sl_swarm *sw, uint32_t id) {
   t->removed = 1;
   sl_grid_remove(&sw->tgrid, id);
   if (t->detected) {
+    sw->threats[t->threat]--;
     sl_event ev;
     sl_event_init(&ev, SL_EV_TARGET_LOST, sl__swarm_now(sw));
     target_event(&ev, t);

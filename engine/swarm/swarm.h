@@ -154,6 +154,7 @@ struct sl_swarm {
   sl_timer tick, telemetry, health;
   sl_id coord;
   uint8_t alert;
+  uint32_t threats[4]; /* detected, not removed targets, by threat */
   struct sl_tele_sub {
     sl_tele_fn fn;
     void *ud;

@@ -212,3 +212,43 @@ TEST(a_small_flight_in_c) {
   CHECK_INT(sl_engine_close(&e), 0);
   sl_swarm_free(&sw);
 }
+
+/* The alert level comes from counts of detected targets by threat, kept as
+ * targets are detected and lost, not from a pass over every target. */
+TEST(alert_level_from_counts_by_threat) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_swarm sw;
+  REQUIRE(sl_swarm_init(&sw, &e, NULL) == 0);
+  uint32_t drone, t[5];
+  REQUIRE(sl_swarm_spawn_drone(&sw, sl_v3(0, 0, 0), 100, NULL, &drone) == 0);
+  const int threat[5] = {SL_THREAT_LOW, SL_THREAT_CRITICAL, SL_THREAT_CRITICAL,
+                         SL_THREAT_HIGH, SL_THREAT_MEDIUM};
+  for (int i = 0; i < 5; i++)
+    REQUIRE(sl_swarm_add_target(&sw, sl_v3(1000 + i, 1000, 0), threat[i],
+                                sl_v3(0, 0, 0), &t[i]) == 0);
+  for (int i = 0; i < 4; i++) /* t[4] is never seen */
+    sl__coord_tell(&sw, SL_COORD_DETECT, drone, t[i]);
+  sl__coord_tell(&sw, SL_COORD_DETECT, drone, t[1]); /* twice: once counts */
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(sw.threats[SL_THREAT_LOW], 1);
+  CHECK_INT(sw.threats[SL_THREAT_MEDIUM], 0);
+  CHECK_INT(sw.threats[SL_THREAT_HIGH], 1);
+  CHECK_INT(sw.threats[SL_THREAT_CRITICAL], 2);
+  CHECK_INT(sw.alert, SL_THREAT_CRITICAL);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[1]), 0);
+  CHECK_INT(sw.threats[SL_THREAT_CRITICAL], 1);
+  CHECK_INT(sw.alert, SL_THREAT_CRITICAL);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[4]), 0); /* undetected */
+  CHECK_INT(sw.threats[SL_THREAT_MEDIUM], 0);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[2]), 0);
+  CHECK_INT(sw.alert, SL_THREAT_HIGH);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[3]), 0);
+  CHECK_INT(sw.alert, 0); /* only low left: normal */
+  CHECK_INT(sw.threats[SL_THREAT_LOW], 1);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[3]), SL_ENOTFOUND);
+  CHECK_INT(sw.threats[SL_THREAT_HIGH], 0);
+  sl_swarm_shutdown(&sw, 0);
+  CHECK_INT(sl_engine_close(&e), 0);
+  sl_swarm_free(&sw);
+}
