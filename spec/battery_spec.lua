@@ -70,6 +70,62 @@ describe("battery", function()
     assert.same({ x = 0, y = 0, z = 0 }, d:position())
   end)
 
+  it("at 0 % does not take off: a move_to ends in a landing where it is", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 0, low_battery = 0, critical_battery = 0 }
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    swarm:run_for(0.1) -- idle at base: not airborne, nothing happens
+    assert.is_true(d:move_to{ 0, 0, 50 })
+    swarm:run_for(2)
+    assert.same({
+      { "idle", "initialized", 0.1 },
+      { "moving", "commanded", 0.1 },
+      { "emergency", "battery_depleted", 0.2 }, -- its first tick in the air
+    }, states)
+    local st = d:status()
+    assert.same({ x = 0, y = 0, z = 0 }, st.position) -- never left the ground
+    assert.same({ x = 0, y = 0, z = 0 }, st.velocity)
+    assert.equal(0, st.battery)
+  end)
+
+  it("after a forced landing, return_to_base cannot fly it home on 0 %", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 1, low_battery = 0, critical_battery = 0 }
+    d:move_to{ 100, 0, 0 } -- one metre a tick along x
+    swarm:run_for(1.0)     -- 1 % in ten ticks: lands at the 1.0 tick, at x = 9
+    assert.equal("battery_depleted", d:status().reason)
+    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    assert.is_true(d:return_to_base()) -- accepted: return works in emergency
+    swarm:run_for(20)
+    assert.same({
+      { "returning", "commanded", 1.0 },
+      { "emergency", "battery_depleted", 1.1 }, -- airborne at 0 %: lands again
+    }, states)
+    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    assert.equal(0, d:battery())
+  end)
+
+  it("a drone landed empty at its base is returned to charge there", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 0, low_battery = 0, critical_battery = 0 }
+    swarm:run_for(0.1)
+    d:move_to{ 0, 0, 50 }
+    swarm:run_for(0.1) -- lands at once, on its base
+    assert.equal("battery_depleted", d:status().reason)
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    d:return_to_base()
+    swarm:run_for(1.0)
+    assert.same({
+      { "returning", "commanded", 0.2 },
+      { "charging", "at_base", 0.3 }, -- already there: nothing to fly
+    }, states)
+    assert.equal(5, d:battery()) -- 0.4 to 1.2: nine ticks of 0.5 %, 4.5 shown rounded up
+  end)
+
   it("charges at 5 % per second at base, then idles", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{ battery = 80 }
@@ -94,5 +150,64 @@ describe("battery", function()
     local d = flying(swarm, { drain = 2.5 })
     swarm:run_for(2)
     assert.equal(95, d:battery())
+  end)
+
+  it("drains a rate below a milli-percent a tick exactly, over a long flight", function()
+    -- 0.004 %/s is 0.4 milli-percent a tick: nothing may be rounded away
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { drain = 0.004 })
+    swarm:run_for(999.9) -- 9999 ticks: 3.9996 % used, 96.0004 shows 97
+    assert.equal(97, d:battery())
+    swarm:run_for(0.1)   -- the 10000th: exactly 4 %
+    assert.equal(96, d:battery())
+  end)
+
+  it("drains a fractional milli-percent a tick without drift", function()
+    -- 0.125 %/s is 12.5 milli-percent a tick, not 13
+    local swarm = starling.swarm{}
+    local d = flying(swarm, { drain = 0.125 })
+    swarm:run_for(199.9) -- 1999 ticks: 24.9875 % used, 75.0125 shows 76
+    assert.equal(76, d:battery())
+    swarm:run_for(0.1)   -- 2000 ticks: exactly 25 %
+    assert.equal(75, d:battery())
+  end)
+
+  it("charges a fractional milli-percent a tick without drift", function()
+    -- 0.0175 %/s is 1.75 milli-percent a tick, not 2
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 50, charge_rate = 0.0175 }
+    d:return_to_base() -- already there: charging from the 0.1 tick
+    swarm:run_for(57.2) -- charged at 0.2 .. 57.2: 571 ticks, 0.99925 %
+    assert.equal("charging", d:state())
+    assert.equal(51, d:battery())
+    swarm:run_for(0.1)  -- 572 ticks: 1.001 %, 51.001 shows 52
+    assert.equal(52, d:battery())
+  end)
+
+  it("battery_low is published again after a full recharge", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 31, drain = 10 }
+    local lows = {}
+    swarm:on("battery_low", function(ev) lows[#lows + 1] = ev.t end)
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(0.2)
+    assert.equal(1, #lows)
+    d:return_to_base()
+    assert.is_true(swarm:run_until(function() return d:state() == "idle" and d:battery() == 100 end, 60))
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(10)
+    assert.equal(2, #lows)
+  end)
+
+  it("an emergency drone holds position at critical battery", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 17 }
+    d:move_to{ 0, 0, 10 }
+    swarm:run_for(0.5)
+    d:emergency_stop("operator")
+    swarm:run_for(3) -- falls through 15 %
+    assert.equal("emergency", d:state())
+    assert.equal("operator", d:status().reason)
+    assert.is_true(d:battery() <= 15)
   end)
 end)

@@ -38,6 +38,19 @@ describe("swarm clock", function()
     assert.is_false(timer:cancel())
   end)
 
+  it("a timer due with the swarm's tick runs after it, whatever the periods", function()
+    -- Timers due at one instant fire in start order; the swarm's own were
+    -- started first.  The drone climbs 1 m a tick from the 0.2 tick on.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    local z = {}
+    swarm:every(0.5, function() z[#z + 1] = d:position().z end)
+    swarm:run_for(0.1)
+    d:move_to{ 0, 0, 100 }
+    swarm:run_for(1.0)
+    assert.same({ 4, 9 }, z) -- what the 0.5 and 1.0 ticks left
+  end)
+
   it("lets a timer cancel itself from its own callback", function()
     local swarm = starling.swarm{}
     local n = 0

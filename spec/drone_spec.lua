@@ -29,6 +29,22 @@ describe("spawning", function()
     assert.is_nil(swarm:drone(7))
   end)
 
+  it("a handle compares equal only to a handle of the same drone", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{}
+    local b = swarm:spawn_drone{}
+    local other = starling.swarm{}:spawn_drone{} -- drone 0 of another swarm
+    assert.is_true(a == swarm:drone(0))
+    assert.is_false(a == b)
+    assert.is_false(a == other)
+    -- other userdata on either side is simply not equal (no error)
+    assert.is_false(a == swarm)
+    assert.is_false(swarm == a)
+    local task = swarm:spawn(function() end)
+    assert.is_false(task == a)
+    assert.is_false(a == io.stdout)
+  end)
+
   it("turns idle at its first tick", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}
@@ -245,6 +261,46 @@ describe("shutdown and faults", function()
     assert.same({ x = 0, y = 0, z = 50 }, d:position()) -- it carries on
   end)
 
+  it("crash: a command accepted before the restart is carried over to it", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = {}
+    swarm:on("*", function(ev) log[#log + 1] = { ev.type, ev.t, ev.state or ev.reason } end)
+    assert.is_true(d:fail("crash"))
+    assert.is_true(d:move_to{ 0, 0, 50 }) -- behind the crash in its mailbox
+    swarm:run_for(1)
+    assert.same({
+      { "drone_restarted", 0.5, "crash" },
+      { "drone_state", 0.5, "moving" }, -- the restarted drone took it
+    }, log)
+    assert.equal("commanded", d:status().reason)
+    assert.same({ x = 0, y = 0, z = 10 }, d:position()) -- ticks 0.6 to 1.5
+  end)
+
+  it("crash: commands queued behind two crashes survive both, in order", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = {}
+    swarm:on("*", function(ev) log[#log + 1] = { ev.type, ev.t, ev.state or ev.reason } end)
+    d:fail("crash")
+    d:move_to{ 0, 0, 50 }
+    d:fail("crash")
+    d:move_to{ 0, 0, 5 }
+    swarm:run_for(1)
+    assert.same({
+      { "drone_restarted", 0.5, "crash" },
+      { "drone_state", 0.5, "moving" },
+      { "drone_restarted", 0.5, "crash" },
+      -- still moving after the restart (no event), now to 5 m up: z = 1 at
+      -- the 0.6 tick, 5 at the 1.0 tick, where it arrives
+      { "drone_state", 1.0, "idle" },
+    }, log)
+    assert.equal(2, swarm:stats().restarts)
+    assert.same({ x = 0, y = 0, z = 5 }, d:position())
+  end)
+
   it("bad input gets an error that names the problem", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}
@@ -263,5 +319,18 @@ describe("shutdown and faults", function()
       "swarm:spawn_fleet: unknown option 'base'")
     assert.has_error(function() starling.swarm{ drone = { low_battery = 10, critical_battery = 20 } } end,
       "starling.swarm: option 'drone': option 'critical_battery' must be in 0..low_battery")
+  end)
+
+  it("a crashed drone restarts with the battery it last published", function()
+    local swarm = starling.swarm{ telemetry_interval = 1 }
+    local d = swarm:spawn_drone{ drain = 10 }
+    local published
+    swarm:telemetry():each(function(s) published = s.battery end)
+    d:move_to{ 0, 0, 1000 }
+    swarm:run_for(1.55)           -- last sample at 1.0, then five more ticks
+    assert.is_true(d:battery() < published) -- live battery is lower
+    d:fail("crash")
+    swarm:run_for(0)
+    assert.equal(published, d:battery())
   end)
 end)

@@ -40,6 +40,17 @@ describe("health check", function()
     }, log)
   end)
 
+  it("at one instant checks after telemetry, whatever the periods", function()
+    -- Telemetry every 1 s, a check every 2 s: every check falls on a
+    -- sample, taken first, so the drone is never 0.5 s silent at a check.
+    local swarm = starling.swarm{ telemetry_interval = 1, health_check = 2, offline_after = 0.5 }
+    swarm:spawn_drone{}
+    local log = events(swarm, { "drone_offline", "drone_online" })
+    swarm:run_for(10)
+    assert.same({}, log)
+    assert.equal(1, swarm:stats().online)
+  end)
+
   it("takes a silent drone's mission and gives it to a drone that reports", function()
     local swarm = starling.swarm{ health_check = 1, offline_after = 3, telemetry_interval = 100 }
     local a = swarm:spawn_drone{ base = { 40, 50, 0 } }
@@ -63,5 +74,18 @@ describe("health check", function()
     d:fail("comms")
     swarm:run_for(20) -- home, charged, but silent
     assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("the health check assigns a pending mission to a drone it finds online", function()
+    local swarm = starling.swarm{ tick = 1, telemetry_interval = 10, health_check = 0.5, offline_after = 3 }
+    swarm:spawn_drone{}
+    swarm:run_for(5) -- idle since 1.0, silent: offline at 4.5
+    assert.equal(1, swarm:stats().offline)
+    local id = swarm:create_mission{ queue = true }
+    local assigned
+    swarm:on("mission_assigned", function(ev) assigned = ev.t end)
+    swarm:run_for(6)
+    assert.equal(10.0, assigned) -- reported at 10.0, online and assigned at that check
+    assert.equal("assigned", swarm:mission(id).status)
   end)
 end)

@@ -133,6 +133,24 @@ describe("missions", function()
     assert.equal(1, swarm:stats().active_missions)
   end)
 
+  it("a queued mission finds a drone far away the tick it turns idle", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{ base = { 0, 0, 0 } }
+    local b = swarm:spawn_drone{ base = { 300000, 0, 0 } } -- 300 km out
+    swarm:run_for(0.5)
+    a:move_to{ 0, 0, 10000 }   -- busy for good
+    b:move_to{ 300000, 0, 10 } -- busy until it arrives, at the 1.5 tick
+    swarm:run_for(0.1)
+    local log = recorder(swarm, { "mission_created", "mission_assigned" })
+    local id = swarm:create_mission{ queue = true } -- pending: retried each tick
+    swarm:run_for(2)
+    assert.same({
+      { "mission_created", 0.6, nil, nil },
+      { "mission_assigned", 1.5, 1, nil },
+    }, log)
+    assert.equal(1, swarm:mission(id).drone)
+  end)
+
   it("fails at its deadline", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}
@@ -145,6 +163,40 @@ describe("missions", function()
     assert.equal("failed", swarm:mission(id).status)
     assert.equal("returning", d:state())
     assert.equal("mission_failed", d:status().reason)
+  end)
+
+  it("a lap finished at the deadline instant completes the mission", function()
+    -- The lap ends at 16.3 (see "flies its laps"); 0.5 + 15.8 is 16.3 too.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_created", "mission_assigned", "mission_completed",
+      "mission_failed", "drone_state" })
+    local id = swarm:create_mission{ laps = 1, deadline = 15.8 }
+    swarm:run_for(20)
+    assert.same({
+      { "mission_created", 0.5, nil, nil },
+      { "mission_assigned", 0.5, 0, nil },
+      { "drone_state", 0.5, 0, "patrolling" },
+      { "mission_completed", 16.3, 0, nil }, -- done by then: not failed
+      { "drone_state", 16.3, 0, "returning" },
+    }, log)
+    local m = swarm:mission(id)
+    assert.equal("completed", m.status)
+    assert.equal(1, m.laps_done)
+    assert.equal("mission_completed", d:status().reason)
+    assert.equal(1, swarm:stats().missions_completed)
+  end)
+
+  it("a lap finished a microsecond after the deadline is too late", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local log = recorder(swarm, { "mission_completed", "mission_failed" })
+    local id = swarm:create_mission{ laps = 1, deadline = 15.799999 }
+    swarm:run_for(20)
+    assert.same({ { "mission_failed", 16.299999, nil, "deadline" } }, log)
+    assert.equal(0, swarm:mission(id).laps_done)
   end)
 
   it("cancel_mission cancels; an unknown or finished one is not_found", function()
@@ -192,5 +244,50 @@ describe("missions", function()
       "swarm:create_mission: area min must not exceed max")
     assert.has_error(function() swarm:create_mission{ queue = "yes" } end,
       "swarm:create_mission: option 'queue' must be a boolean (got string)")
+  end)
+
+  it("a drone at exactly low_battery is not eligible; one above is", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{ base = { 50, 50, 0 }, battery = 30 } -- at the centre, battery == low
+    swarm:spawn_drone{ base = { 500, 500, 0 } }            -- far, full
+    swarm:spawn_drone{ base = { 60, 50, 0 }, battery = 31 } -- near, just above low
+    swarm:run_for(0.5)
+    assert.equal(2, swarm:mission(swarm:create_mission{}).drone)
+    assert.equal(1, swarm:mission(swarm:create_mission{}).drone)
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("an initializing drone is not eligible", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{}
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+  end)
+
+  it("a drone that crashes on a mission keeps it", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 1 }
+    swarm:run_for(4)
+    d:fail("crash")
+    swarm:run_for(0)
+    assert.equal(id, d:status().mission)
+    swarm:run_for(20)
+    assert.equal("completed", swarm:mission(id).status)
+    assert.equal(0, swarm:mission(id).drone)
+  end)
+
+  it("a forced landing hands the mission over", function()
+    local swarm = starling.swarm{}
+    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 2, low_battery = 1, critical_battery = 0 }
+    swarm:spawn_drone{ base = { 100, 50, 0 } }
+    swarm:drone(1):move_to{ 100, 50, 0 } -- busy at creation
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    assert.equal(0, swarm:mission(id).drone)
+    swarm:run_for(3) -- a lands at 2.5
+    assert.equal("battery_depleted", a:status().reason)
+    assert.is_nil(a:status().mission)
+    assert.equal(1, swarm:mission(id).drone)
   end)
 end)

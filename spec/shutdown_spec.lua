@@ -36,6 +36,30 @@ describe("swarm:shutdown", function()
     assert.equal("cancelled", swarm:mission(id).status)
   end)
 
+  it("unregisters a drone that crashed and was not restarted yet", function()
+    local swarm = starling.swarm{}
+    local fleet = swarm:spawn_fleet(2)
+    swarm:run_for(0.5)
+    local log = {}
+    swarm:on("*", function(ev) log[#log + 1] = { ev.type, ev.drone, ev.t } end)
+    fleet[1]:fail("crash")                       -- it crashes first ...
+    swarm:spawn(function() swarm:shutdown{} end) -- ... then this shuts down,
+    swarm:run_for(0)                             -- ... then its restart is due
+    swarm:run_for(1)
+    assert.same({
+      { "drone_unregistered", 1, 0.5 },
+      { "drone_unregistered", 0, 0.5 }, -- last-spawned first, as if it ran
+      { "system_shutdown", nil, 0.5 },
+    }, log) -- and no drone_restarted
+    assert.same({ nil, "actor_stopped" }, { fleet[1]:status() })
+    assert.same({ nil, "actor_stopped" }, { fleet[1]:move_to{ 1, 1, 1 } })
+    assert.equal(0, swarm:count())
+    local st = swarm:stats()
+    assert.equal(0, st.drones)
+    assert.equal(0, st.online)
+    assert.equal(0, st.restarts)
+  end)
+
   it("refuses new work afterwards and answers what it can", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}

@@ -273,4 +273,14 @@ describe("supervision edge cases", function()
     for _, s in ipairs(got) do seen[s] = true end
     assert.is_true(seen["z:killed"])
   end)
+
+  it("stats().restarts counts supervisor restarts too", function()
+    local swarm = starling.swarm{}
+    local sup = swarm:supervise{ children = { { name = "w", start = function()
+      return swarm:actor(function(self, msg) error("boom", 0) end)
+    end } } }
+    sup:child("w"):send("x")
+    swarm:run_for(0)
+    assert.equal(1, swarm:stats().restarts)
+  end)
 end)

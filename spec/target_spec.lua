@@ -125,6 +125,28 @@ describe("targets", function()
       { "normal", 15.0 } }, levels)
   end)
 
+  it("the level holds while any target of its threat is left", function()
+    local swarm = starling.swarm{}
+    patroller(swarm)
+    local levels = {}
+    swarm:on("alert_level", function(ev) levels[#levels + 1] = { ev.level, ev.t } end)
+    local c1 = swarm:add_target{ position = { 20, 50 }, threat = "critical" }
+    local c2 = swarm:add_target{ position = { 40, 50 }, threat = "critical" }
+    local h = swarm:add_target{ position = { 60, 50 }, threat = "high" }
+    local far = swarm:add_target{ position = { 900, 900 }, threat = "critical" }
+    swarm:run_for(4)
+    assert.equal(3, swarm:stats().targets_detected)
+    swarm:remove_target(far) -- never detected: no change
+    swarm:remove_target(c1)  -- c2 is still critical
+    swarm:run_for(1)
+    assert.same({ { "critical", 0.1 } }, levels)
+    swarm:remove_target(c2)
+    swarm:run_for(1)
+    swarm:remove_target(h)
+    swarm:run_for(0)
+    assert.same({ { "critical", 0.1 }, { "high", 5.0 }, { "normal", 6.0 } }, levels)
+  end)
+
   it("target_lost only for a detected target; removing twice is not_found", function()
     local swarm = starling.swarm{}
     patroller(swarm)

@@ -47,6 +47,24 @@ describe("swarm:telemetry", function()
       state = "moving", velocity = { x = 0, y = 0, z = 10 } } }, got)
   end)
 
+  it("samples what the tick of the same instant left, whatever the interval", function()
+    -- README: at one instant the swarm's timers run tick, then telemetry.
+    -- move_to at 0.1 is applied at once; the drone climbs 1 m at each tick
+    -- from 0.2 on, so the 0.5 tick leaves it at z = 4 and the 1.0 tick at 9.
+    for _, interval in ipairs{ 0.1, 0.5, 1.0 } do
+      local swarm = starling.swarm{ telemetry_interval = interval }
+      local d = swarm:spawn_drone{}
+      swarm:run_for(0.1)
+      d:move_to{ 0, 0, 100 }
+      local z = {}
+      swarm:telemetry():each(function(s) z[s.t] = s.position.z end)
+      swarm:run_for(1.0)
+      if interval <= 0.5 then assert.equal(4, z[0.5]) end
+      assert.equal(9, z[1.0])
+      assert.equal(10, d:position().z) -- run_for ended at 1.1, after its tick
+    end
+  end)
+
   it("aggregates per window in C", function()
     local swarm = starling.swarm{}
     local fleet = swarm:spawn_fleet(3)
@@ -70,6 +88,27 @@ describe("swarm:telemetry", function()
     swarm:run_for(1)
     assert.equal(20, seen) -- 2 of the 5 samples of each interval
     assert.equal(30, sub.lagged)
+  end)
+
+  it("a subscriber that cancels itself mid-pass costs the others nothing", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    local a
+    local seen_by_a, per = 0, {}
+    -- a's filter runs inside the telemetry pass, for drone 0's sample at 0.1
+    a = swarm:telemetry():filter(function()
+      seen_by_a = seen_by_a + 1
+      a:cancel()
+      return true
+    end):each(function() end)
+    swarm:telemetry():each(function(s)
+      per[s.drone] = per[s.drone] or {}
+      table.insert(per[s.drone], s.t)
+    end)
+    swarm:run_for(1)
+    assert.equal(1, seen_by_a)
+    local ts = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 }
+    assert.same({ [0] = ts, [1] = ts }, per) -- every sample, the first too
   end)
 
   it("stops when cancelled, and for a drone that lost its link", function()

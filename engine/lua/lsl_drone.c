@@ -8,6 +8,7 @@
  * defaults to 0) and go back as {x=, y=, z=}.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,20 @@ static int d_move_to(lua_State *L) {
   return answer(L, sl_drone_move_to(&h->S->sw, h->id, goal));
 }
 
+/* Raises the error of a lawnmower path that could not be made. */
+static int waypoints_failed(lua_State *L, const char *fn, int rc,
+                            double spacing) {
+  if (rc == SL_ETOOBIG) {
+    char sp[32]; /* %g: lua_pushfstring has no such format */
+    snprintf(sp, sizeof(sp), "%g", spacing);
+    return luaL_error(L,
+                      "%s: more than %d rows of waypoints at spacing %s; use "
+                      "a larger spacing or a smaller area",
+                      fn, SL_AREA_MAX_ROWS, sp);
+  }
+  return luaL_error(L, "%s: %s", fn, sl_strerror(rc));
+}
+
 static int d_patrol(lua_State *L) {
   lsl_drone *h = checkdrone(L, 1);
   sl_area a = lsl_check_area(L, 2, "drone:patrol");
@@ -231,7 +246,7 @@ static int d_patrol(lua_State *L) {
   uint32_t n;
   int rc = sl_area_waypoints(&a, 100, &wp, &n);
   if (rc != 0)
-    return luaL_error(L, "drone:patrol: %s", sl_strerror(rc));
+    return waypoints_failed(L, "drone:patrol", rc, 100);
   rc = sl_drone_patrol(&h->S->sw, h->id, wp, n);
   free(wp);
   return answer(L, rc);
@@ -289,9 +304,12 @@ static int d_index(lua_State *L) {
   return 1;
 }
 
+/* __eq runs for any two userdata when either has it: a drone is equal only
+ * to a handle of the same drone; anything else is simply not equal. */
 static int d_eq(lua_State *L) {
-  lsl_drone *a = checkdrone(L, 1), *b = checkdrone(L, 2);
-  lua_pushboolean(L, a->S == b->S && a->id == b->id);
+  lsl_drone *a = luaL_testudata(L, 1, LSL_DRONE);
+  lsl_drone *b = luaL_testudata(L, 2, LSL_DRONE);
+  lua_pushboolean(L, a != NULL && b != NULL && a->S == b->S && a->id == b->id);
   return 1;
 }
 
@@ -533,7 +551,7 @@ static int s_create_mission(lua_State *L) {
   if (rc == SL_ENODRONE)
     return lsl_fail(L, rc);
   if (rc != 0)
-    return luaL_error(L, "%s: %s", fn, sl_strerror(rc));
+    return waypoints_failed(L, fn, rc, 100);
   lua_pushstring(L, id);
   return 1;
 }
@@ -671,7 +689,7 @@ static int core_waypoints(lua_State *L) {
   uint32_t n;
   int rc = sl_area_waypoints(&a, spacing, &wp, &n);
   if (rc != 0)
-    return luaL_error(L, "area:waypoints: %s", sl_strerror(rc));
+    return waypoints_failed(L, "area:waypoints", rc, spacing);
   lua_createtable(L, (int)n, 0);
   for (uint32_t i = 0; i < n; i++) {
     push_vec(L, wp[i]);

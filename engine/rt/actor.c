@@ -119,6 +119,10 @@ static void finalize(sl_engine *e, sl_actor *a, int reason) {
   sl_slab_free(&e->actors, a);
 }
 
+int sl_actor_take_mail(sl_actor *self, sl_msg *out) {
+  return sl_mailbox_pop(&self->mbox, &self->engine->mpool, out);
+}
+
 int sl_actor_spawn(sl_engine *e, const sl_behaviour *b, void *state,
                    const sl_spawn_opts *opts, sl_id *out) {
   static const sl_spawn_opts no_opts = {0, SL_ID_NONE, NULL};

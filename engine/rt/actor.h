@@ -123,6 +123,13 @@ int sl_actor_stop(sl_engine *e, sl_id id, int reason);
  * SL_WAIT (stopping; monitors learn when), or SL_ESTOPPED. */
 int sl_actor_shutdown(sl_engine *e, sl_id id, int64_t timeout_us);
 
+/* From on_stop only: moves the oldest message still in the mailbox into
+ * *out; the caller owns it from then on (its payload, and the ask riding on
+ * it, which it must answer, pass on or end with sl__msg_dispose).  Returns
+ * 1, or 0 when nothing is left.  What on_stop leaves is dropped as usual;
+ * a restart that must lose nothing takes the messages and re-sends them. */
+int sl_actor_take_mail(sl_actor *self, sl_msg *out);
+
 /* Records why the actor is stopping (copied), for the down notices of its
  * monitors: a crashed Lua handler's error, for instance. */
 void sl_actor_set_exit_message(sl_actor *a, const char *msg);

@@ -27,7 +27,8 @@
   X(EBUSY, -14, "busy")                                                        \
   X(EEXIST, -15, "already_exists")                                             \
   X(EEMPTY, -16, "empty")                                                      \
-  X(ECHANFULL, -17, "full")
+  X(ECHANFULL, -17, "full")                                                    \
+  X(ETOOBIG, -18, "too_big")
 
 enum {
   SL_OK = 0,

@@ -62,7 +62,8 @@ static void heap_remove(sl_theap *h, uint32_t i) {
     sift_down(h, i);
 }
 
-static int heap_insert(sl_theap *h, sl_timer *t) {
+/* Inserts t under (t->due, seq). */
+static int heap_insert(sl_theap *h, sl_timer *t, uint64_t seq) {
   if (h->len == h->cap) {
     uint32_t cap = h->cap ? h->cap * 2 : 64;
     sl_theap_entry *v = realloc(h->v, cap * sizeof(*v));
@@ -71,7 +72,7 @@ static int heap_insert(sl_theap *h, sl_timer *t) {
     h->v = v;
     h->cap = cap;
   }
-  sl_theap_entry en = {t->due, h->seq++, t};
+  sl_theap_entry en = {t->due, seq, t};
   h->v[h->len] = en;
   t->heap_index = h->len++;
   sift_up(h, t->heap_index);
@@ -99,7 +100,7 @@ int sl_timer_start(sl_timer *t, sl_timer_cb cb, int64_t timeout_us,
   t->cb = cb;
   t->due = sl_engine_now(e) + timeout_us;
   t->repeat = repeat_us;
-  int rc = heap_insert(&e->timers, t);
+  int rc = heap_insert(&e->timers, t, e->timers.seq++);
   if (rc == 0 && t->heap_index == 0)
     sl__engine_timers_changed(e);
   return rc;
@@ -126,13 +127,18 @@ uint64_t sl__timers_run(sl_engine *e, int64_t now) {
   uint64_t fired = 0;
   while (h->len > 0 && h->v[0].due <= now) {
     sl_timer *t = h->v[0].t;
+    uint64_t seq = h->v[0].seq;
     heap_remove(h, 0);
     if (t->repeat > 0) {
       int64_t next = t->due + t->repeat;
       if (next <= now) /* real clock fell behind: skip the missed periods */
         next += ((now - next) / t->repeat + 1) * t->repeat;
       t->due = next;
-      if (heap_insert(h, t) != 0)
+      /* Re-armed under its start sequence, not a new one: among timers due
+       * at one instant the order stays the start order, whatever their
+       * periods (a fresh sequence would put a timer that fired recently
+       * behind one that fired long ago). */
+      if (heap_insert(h, t, seq) != 0)
         t->heap_index = SL_TIMER_INACTIVE; /* out of memory: fire once more */
     }
     fired++;

@@ -5,7 +5,9 @@
  * allocates beyond the engine's heap array, so a million pending timers cost
  * a million heap entries (24 bytes each) and nothing else.  The heap orders by
  * (due, start sequence), so timers due at the same instant fire in the order
- * they were started -- that is what makes virtual runs reproducible.
+ * they were started -- that is what makes virtual runs reproducible.  A
+ * repeating timer keeps its start sequence when it re-arms, so the order
+ * holds whatever the periods; sl_timer_start (a restart too) takes a new one.
  *
  * A repeating timer is re-armed *before* its callback runs (due += repeat,
  * exact in virtual time), so the callback may stop it, restart it with other

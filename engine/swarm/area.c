@@ -14,8 +14,11 @@ int sl_area_waypoints(const sl_area *a, double spacing, sl_vec3 **out,
   if (!(spacing > 0) || a->minx > a->maxx || a->miny > a->maxy)
     return SL_EINVAL;
   uint32_t rows = 0;
-  while (a->miny + spacing / 2 + rows * spacing <= a->maxy && rows < 100000)
+  while (a->miny + spacing / 2 + rows * spacing <= a->maxy &&
+         rows <= SL_AREA_MAX_ROWS)
     rows++;
+  if (rows > SL_AREA_MAX_ROWS)
+    return SL_ETOOBIG; /* never a path cut short without a word */
   int middle = rows == 0;
   if (middle)
     rows = 1;

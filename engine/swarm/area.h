@@ -22,8 +22,13 @@ static inline sl_vec3 sl_area_center(const sl_area *a) {
   return sl_v3((a->minx + a->maxx) / 2, (a->miny + a->maxy) / 2, a->alt);
 }
 
+/* The most rows a path may have (two waypoints each): a bound on memory,
+ * and on the time a typo in an area or a spacing can cost. */
+#define SL_AREA_MAX_ROWS 100000
+
 /* Writes the waypoints into a malloc'd array (*out, *n).  Returns 0,
- * SL_EINVAL (spacing <= 0, or min above max) or SL_ENOMEM. */
+ * SL_EINVAL (spacing <= 0, or min above max), SL_ETOOBIG (more than
+ * SL_AREA_MAX_ROWS rows: nothing is written) or SL_ENOMEM. */
 int sl_area_waypoints(const sl_area *a, double spacing, sl_vec3 **out,
                       uint32_t *n);
 

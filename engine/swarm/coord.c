@@ -3,9 +3,10 @@
  *
  * The coordinator is an actor.  Drones tell it what matters by message (a
  * lap done, a mission left, a target seen); the swarm's own calls (create a
- * mission, add a target) and its timers (health check, deadlines) run its
- * functions directly on the engine's thread.  It reads drones only through
- * their published statuses and the grid built from them.
+ * mission, add a target) and the health check run its functions directly
+ * on the engine's thread; a mission's deadline is a message to it too, so
+ * that it comes after the reports of the same instant.  It reads drones
+ * only through their published statuses and the grid built from them.
  *
  * Rules (API.md sections 4 and 5):
  *  - eligible: registered, online, no mission, idle, battery above
@@ -168,9 +169,20 @@ static void finish(sl_swarm *sw, sl_mission *m, int status, int event,
   }
 }
 
+/* The deadline is judged by the coordinator, behind what drones reported
+ * before it: a lap flown at the deadline instant was reported by the tick
+ * of that instant, which fires before the deadline timer (timers due
+ * together fire in start order and the tick's came first), so its message
+ * is ahead of this one in the mailbox.  Done by the deadline is done. */
 static void deadline_due(sl_timer *t) {
   sl_mission *m = (sl_mission *)t;
-  sl_swarm *sw = m->sw;
+  sl__coord_tell(m->sw, SL_COORD_DEADLINE, m->seq, 0);
+}
+
+static void deadline_passed(sl_swarm *sw, uint32_t mission) {
+  if (mission >= sw->nmissions)
+    return;
+  sl_mission *m = sw->missions[mission];
   if (m->status != SL_MS_PENDING && m->status != SL_MS_ASSIGNED)
     return;
   finish(sw, m, SL_MS_FAILED, SL_EV_MISSION_FAILED, "deadline",
@@ -194,14 +206,16 @@ int sl_swarm_create_mission(sl_swarm *sw, const sl_area *area, double spacing,
   *id = NULL;
   if (sw->shut)
     return SL_ECLOSED;
-  int64_t best = best_drone(sw, sl_area_center(area), -1);
-  if (best < 0 && !queue)
-    return SL_ENODRONE;
   sl_vec3 *wp;
   uint32_t nwp;
   int rc = sl_area_waypoints(area, spacing, &wp, &nwp);
   if (rc != 0)
-    return rc;
+    return rc; /* a bad area is an error even when no drone is free */
+  int64_t best = best_drone(sw, sl_area_center(area), -1);
+  if (best < 0 && !queue) {
+    free(wp);
+    return SL_ENODRONE;
+  }
   if (sw->nmissions == sw->capmissions) {
     uint32_t cap = sw->capmissions ? sw->capmissions * 2 : 16;
     sl_mission **v = realloc(sw->missions, cap * sizeof(*v));
@@ -291,13 +305,12 @@ static void mission_left(sl_swarm *sw, uint32_t mission, uint32_t drone) {
 
 /* --- targets and the alert level ----------------------------------------- */
 
+/* From the counts of detected targets by threat, kept as they are seen and
+ * lost: a detection costs O(1), not a pass over every target. */
 static void update_alert(sl_swarm *sw) {
-  int threat = -1;
-  for (uint32_t i = 0; i < sw->ntargets; i++) {
-    const sl_target *t = &sw->targets[i];
-    if (t->detected && !t->removed && t->threat > threat)
-      threat = t->threat;
-  }
+  int threat = SL_THREAT_CRITICAL;
+  while (threat >= SL_THREAT_LOW && sw->threats[threat] == 0)
+    threat--;
   /* none or low: normal; medium: elevated; high; critical */
   uint8_t level = threat <= SL_THREAT_LOW ? 0 : (uint8_t)threat;
   if (level == sw->alert)
@@ -316,6 +329,7 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
   if (t->detected || t->removed)
     return; /* once per target: the first report wins */
   t->detected = 1;
+  sw->threats[t->threat]++;
   sl_grid_remove(&sw->tgrid, t->id);
   sw->targets_detected++;
   sl_event ev;
@@ -368,6 +382,7 @@ int sl_swarm_remove_target(sl_swarm *sw, uint32_t id) {
   t->removed = 1;
   sl_grid_remove(&sw->tgrid, id);
   if (t->detected) {
+    sw->threats[t->threat]--;
     sl_event ev;
     sl_event_init(&ev, SL_EV_TARGET_LOST, sl__swarm_now(sw));
     target_event(&ev, t);
@@ -460,6 +475,9 @@ static int coord_handle(sl_actor *self, sl_msg *m) {
     break;
   case SL_COORD_DETECT:
     detect(sw, (uint32_t)m->a.i, (uint32_t)m->b.i);
+    break;
+  case SL_COORD_DEADLINE:
+    deadline_passed(sw, (uint32_t)m->a.i);
     break;
   default:
     break;

@@ -4,10 +4,15 @@
  * Each tick (API.md section 2), in this order:
  *   initializing      -> idle ("initialized"), nothing else that tick;
  *   battery           drains while airborne (every state but idle-at-base,
- *                     charging and initializing), kept in milli-percent so
- *                     ten 0.1 s ticks at 1 %/s drain exactly one percent;
- *                     battery_low once on reaching low_battery; at 0 a
- *                     forced landing (emergency, "battery_depleted", z = 0);
+ *                     returning-at-base, charging, initializing and landed
+ *                     at 0 %), kept to the nano-percent (milli-percent
+ *                     rounded up, plus the fraction owed below it) so ten
+ *                     0.1 s ticks at 1 %/s drain exactly one percent and
+ *                     0.004 %/s loses nothing to rounding; battery_low
+ *                     once on reaching low_battery; airborne at 0 (even
+ *                     told to fly on an empty battery) a forced landing
+ *                     before it moves (emergency, "battery_depleted",
+ *                     z = 0);
  *                     at or below critical_battery a drone not returning,
  *                     charging or in emergency returns ("low_battery");
  *   movement          speed * tick metres towards the goal, or exactly onto
@@ -105,16 +110,42 @@ static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
   return 1;
 }
 
+/* Whether the drone is in the air this tick (API.md 2: every state but
+ * idle-at-base and charging), whatever its battery: a drone told to fly
+ * on an empty battery is airborne, so the 0 % rule lands it where it is
+ * before it moves.  Not airborne: an emergency drone at 0 % (it made its
+ * forced landing and lies where it came down), and one returning while
+ * already at its base (it lands there this tick, with nothing to fly). */
 static int airborne(const sl_drone *d) {
   switch (d->state) {
   case SL_DS_INITIALIZING:
   case SL_DS_CHARGING:
     return 0;
   case SL_DS_IDLE:
+  case SL_DS_RETURNING:
     return !sl_v3_eq(d->pos, d->base);
-  default:
+  case SL_DS_EMERGENCY:
     return d->battery_mp > 0;
+  default:
+    return 1;
   }
+}
+
+/* Adds delta nano-percent to the battery, kept within 0..100 %: the exact
+ * value is battery_mp * 1e6 - battery_owed_np, and battery_mp is that
+ * rounded up, so it reads 0 only when the battery is empty. */
+static void battery_add(sl_drone *d, int64_t delta_np) {
+  int64_t np = d->battery_mp * 1000000 - d->battery_owed_np + delta_np;
+  if (np < 0)
+    np = 0;
+  if (np > INT64_C(100000000000))
+    np = INT64_C(100000000000);
+  d->battery_mp = (np + 999999) / 1000000;
+  d->battery_owed_np = d->battery_mp * 1000000 - np;
+}
+
+static int battery_full(const sl_drone *d) {
+  return d->battery_mp >= 100000 && d->battery_owed_np == 0;
 }
 
 typedef struct scan {
@@ -135,9 +166,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     return;
   }
   if (airborne(d)) {
-    d->battery_mp -= d->drain_mp;
-    if (d->battery_mp < 0)
-      d->battery_mp = 0;
+    battery_add(d, -d->drain_np);
     int pct = sl_battery_pct(d->battery_mp);
     if (!d->low_sent && pct <= d->o.low_battery) {
       d->low_sent = 1;
@@ -181,15 +210,12 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     break;
   case SL_DS_RETURNING:
     if (step(sw, d, d->base))
-      sl__drone_set_state(sw, d,
-                          d->battery_mp >= 100000 ? SL_DS_IDLE
-                                                  : SL_DS_CHARGING,
+      sl__drone_set_state(sw, d, battery_full(d) ? SL_DS_IDLE : SL_DS_CHARGING,
                           "at_base");
     break;
   case SL_DS_CHARGING:
-    d->battery_mp += d->charge_mp;
-    if (d->battery_mp >= 100000) {
-      d->battery_mp = 100000;
+    battery_add(d, d->charge_np);
+    if (battery_full(d)) {
       d->low_sent = 0;
       sl__drone_set_state(sw, d, SL_DS_IDLE, "charged");
     }
@@ -287,13 +313,44 @@ static int drone_handle(sl_actor *self, sl_msg *m) {
   return 0;
 }
 
-static void drone_stop(sl_actor *self, int reason) {
-  sl_drone *d = sl_actor_state(self);
-  sl_swarm *sw = d->sw;
-  d->actor = SL_ID_NONE;
-  if (reason < 0 && !sw->shut)
-    return; /* crashed: the swarm's drone supervisor restarts it */
-  /* A normal stop unregisters the drone. */
+/* Takes what the crashing actor's mailbox still holds: commands accepted
+ * (their callers were told true) that its restart must not lose. */
+static void carry_take(sl_actor *self, sl_drone *d) {
+  uint32_t n = sl_mailbox_count(&self->mbox);
+  if (n == 0)
+    return;
+  sl_msg *v = realloc(d->carry, (d->ncarry + n) * sizeof(*v));
+  if (v == NULL)
+    return; /* out of memory: dropped with the actor */
+  d->carry = v;
+  uint32_t k = d->ncarry;
+  while (k < d->ncarry + n && sl_actor_take_mail(self, &v[k]))
+    k++;
+  d->ncarry = k;
+}
+
+void sl__drone_carry_over(sl_swarm *sw, sl_drone *d) {
+  sl_msg *v = d->carry;
+  uint32_t n = d->ncarry;
+  d->carry = NULL;
+  d->ncarry = 0;
+  for (uint32_t i = 0; i < n; i++)
+    sl_actor_try_send(sw->e, d->actor, &v[i]); /* disposed if it fails */
+  free(v);
+}
+
+void sl__drone_carry_free(sl_drone *d) {
+  for (uint32_t i = 0; i < d->ncarry; i++)
+    sl_msg_release(&d->carry[i]); /* drone commands carry no asks */
+  free(d->carry);
+  d->carry = NULL;
+  d->ncarry = 0;
+}
+
+void sl__drone_unregister(sl_swarm *sw, sl_drone *d) {
+  sl__drone_carry_free(d);
+  if (d->stopped)
+    return;
   d->stopped = 1;
   sw->live--;
   sl_grid_remove(&sw->dgrid, d->id);
@@ -303,6 +360,17 @@ static void drone_stop(sl_actor *self, int reason) {
   sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl__swarm_now(sw));
   ev.drone = d->id;
   sl__swarm_publish(sw, &ev);
+}
+
+static void drone_stop(sl_actor *self, int reason) {
+  sl_drone *d = sl_actor_state(self);
+  sl_swarm *sw = d->sw;
+  d->actor = SL_ID_NONE;
+  if (reason < 0 && !sw->shut) {
+    carry_take(self, d); /* crashed: the swarm's drone supervisor */
+    return;              /* restarts it, and hands it these */
+  }
+  sl__drone_unregister(sw, d); /* a normal stop */
 }
 
 static const sl_behaviour drone_behaviour = {"drone", NULL, drone_handle,

@@ -184,6 +184,24 @@ void sl_grid_within(sl_grid *g, double x, double y, double r,
     }
 }
 
+/* Item by item: the lowest (distance, index) that ok() accepts wins, so the
+ * answer does not depend on the order cells are visited in. */
+static void consider(sl_grid *g, const sl_grid_cell *c, double x, double y,
+                     int (*ok)(void *ud, uint32_t item), void *ud,
+                     int64_t *best, double *best_d) {
+  for (uint32_t k = 0; k < c->n; k++) {
+    uint32_t item = c->items[k];
+    g->visited++;
+    double dx = g->pos[item].x - x, dy = g->pos[item].y - y;
+    double d = sqrt(dx * dx + dy * dy);
+    if ((d < *best_d || (d == *best_d && (int64_t)item < *best)) &&
+        ok(ud, item)) {
+      *best = item;
+      *best_d = d;
+    }
+  }
+}
+
 int64_t sl_grid_nearest(sl_grid *g, double x, double y,
                         int (*ok)(void *ud, uint32_t item), void *ud) {
   if (g->ncells == 0)
@@ -196,31 +214,37 @@ int64_t sl_grid_nearest(sl_grid *g, double x, double y,
     reach = ext[i] > reach ? ext[i] : reach;
   int64_t best = -1;
   double best_d = INFINITY;
+  uint64_t probes = 0;
   for (int64_t r = 0; r <= reach; r++) {
     /* An item in ring r is at least r - 1 whole cells away; one at exactly
      * that distance could still win a tie with a lower index. */
     if (best >= 0 && r >= 1 && best_d < (double)(r - 1) * g->cell)
+      return best;
+    /* Ring r costs 8r lookups, mostly of empty cells when items are few
+     * and far apart: past one table's worth, every cell in use is
+     * cheaper than the rings left (reach can be thousands of cells). */
+    uint64_t ring = r == 0 ? 1 : 8 * (uint64_t)r;
+    if (probes + ring > g->cap)
       break;
+    probes += ring;
     for (int64_t dy = -r; dy <= r; dy++) {
       int edge = dy == -r || dy == r;
       for (int64_t dx = -r; dx <= r; dx += edge ? 1 : 2 * r) {
+        g->probed++;
         const sl_grid_cell *c = find(g, cx + dx, cy + dy);
         if (c != NULL)
-          for (uint32_t k = 0; k < c->n; k++) {
-            uint32_t item = c->items[k];
-            g->visited++;
-            double ddx = g->pos[item].x - x, ddy = g->pos[item].y - y;
-            double d = sqrt(ddx * ddx + ddy * ddy);
-            if ((d < best_d || (d == best_d && (int64_t)item < best)) &&
-                ok(ud, item)) {
-              best = item;
-              best_d = d;
-            }
-          }
+          consider(g, c, x, y, ok, ud, &best, &best_d);
         if (r == 0)
           break;
       }
     }
+    if (r == reach)
+      return best;
+  }
+  for (uint32_t i = 0; i < g->cap; i++) {
+    g->probed++;
+    if (g->cells[i].used)
+      consider(g, &g->cells[i], x, y, ok, ud, &best, &best_d);
   }
   return best;
 }

@@ -37,6 +37,7 @@ typedef struct sl_grid {
   uint32_t npos;
   int64_t lo_x, hi_x, lo_y, hi_y; /* cell coordinates ever used */
   uint64_t visited; /* items looked at by queries (for tests) */
+  uint64_t probed;  /* cell lookups by nearest queries (for tests) */
 } sl_grid;
 
 int sl_grid_init(sl_grid *g, double cell);
@@ -55,7 +56,10 @@ void sl_grid_within(sl_grid *g, double x, double y, double r,
 
 /* The item nearest to (x, y) among those ok() accepts, ties to the lowest
  * index; -1 when none.  Searches rings of cells outwards and stops once no
- * closer item can exist. */
+ * closer item can exist; when the rings left would cost more lookups than
+ * the table has slots (few, scattered items, or none acceptable), it
+ * looks at every cell in use instead.  So a query costs at most about two
+ * passes over the table, however far apart the items are. */
 int64_t sl_grid_nearest(sl_grid *g, double x, double y,
                         int (*ok)(void *ud, uint32_t item), void *ud);
 

@@ -84,9 +84,18 @@ int sl_swarm_telemetry_add(sl_swarm *sw, sl_tele_fn fn, void *ud) {
   return 0;
 }
 
+/* During the telemetry pass a removed subscriber only leaves a hole (fn
+ * NULL): moving the others down would make the pass, which walks the list
+ * by index, skip the one after it.  The holes go when the pass ends. */
 void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud) {
   for (uint32_t i = 0; i < sw->ntele; i++)
-    if (sw->tele[i].ud == ud) {
+    if (sw->tele[i].fn != NULL && sw->tele[i].ud == ud) {
+      if (sw->tele_busy) {
+        sw->tele[i].fn = NULL;
+        sw->tele[i].ud = NULL;
+        sw->tele_holes = 1;
+        return;
+      }
       memmove(&sw->tele[i], &sw->tele[i + 1],
               (sw->ntele - i - 1) * sizeof(*sw->tele));
       sw->ntele--;
@@ -94,10 +103,20 @@ void sl_swarm_telemetry_remove(sl_swarm *sw, void *ud) {
     }
 }
 
+static void telemetry_compact(sl_swarm *sw) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < sw->ntele; i++)
+    if (sw->tele[i].fn != NULL)
+      sw->tele[n++] = sw->tele[i];
+  sw->ntele = n;
+  sw->tele_holes = 0;
+}
+
 static void on_telemetry(sl_timer *t) {
   sl_swarm *sw = t->data;
   int64_t now = sw->pass_now = sl_engine_now(sw->e);
   sw->in_pass = 1;
+  sw->tele_busy = 1;
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped || d->actor == SL_ID_NONE || d->comms_lost)
@@ -110,15 +129,21 @@ static void on_telemetry(sl_timer *t) {
                      d->pos.z,  sl_battery_pct(d->battery_mp),
                      d->state,  d->vel.x,
                      d->vel.y,  d->vel.z};
-    /* A subscriber may leave the list from inside its own call (a filter
-     * that cancels its subscription): walk by index, re-reading the count;
-     * one that left is skipped, the next one may be visited again later. */
+    /* A subscriber may leave the list from inside a call (a filter that
+     * cancels a subscription): it leaves a hole, skipped here.  One that
+     * joins is appended (the list may move): walk by index, re-reading
+     * the count, so it gets this pass's later samples. */
     for (uint32_t k = 0; k < sw->ntele; k++) {
+      if (sw->tele[k].fn == NULL)
+        continue;
       sl_item it;
       sl_item_record(&it, &sl_sample_schema, &smp, now);
       sw->tele[k].fn(sw->tele[k].ud, &it);
     }
   }
+  sw->tele_busy = 0;
+  if (sw->tele_holes)
+    telemetry_compact(sw);
   sw->in_pass = 0;
 }
 
@@ -165,14 +190,18 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
   (void)actor;
   sl_drone *d = ud;
   sl_swarm *sw = d->sw;
+  /* Stopped on purpose: unregistered in its stop hook.  Crashed, but the
+   * swarm shut down before this notice came: sl_swarm_shutdown has
+   * unregistered it. */
   if (reason >= 0 || sw->shut || d->stopped)
-    return; /* stopped on purpose: unregistered in its stop hook */
+    return;
   /* Back from its last published status: position, battery, state. */
   const sl_drone_status *st = sl__drone_status(d);
   if (st != NULL) {
     d->pos = st->pos;
     d->vel = st->vel;
     d->battery_mp = st->battery_mp;
+    d->battery_owed_np = 0; /* exactly what was published */
     d->state = st->state;
     d->reason = st->reason;
     d->mission = -1;
@@ -182,8 +211,11 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
         d->mission = st->mission;
     }
   }
-  if (sl__drone_start(sw, d) != 0 || watch_drone(sw, d) != 0)
+  if (sl__drone_start(sw, d) != 0 || watch_drone(sw, d) != 0) {
+    sl__drone_carry_free(d);
     return;
+  }
+  sl__drone_carry_over(sw, d); /* what it was told and had not done yet */
   sw->restarts++;
   sl_event ev;
   sl_event_init(&ev, SL_EV_DRONE_RESTARTED, sl__swarm_now(sw));
@@ -246,8 +278,8 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   d->mission = -1;
   d->online = 1;
   double tick_s = (double)sw->o.tick_us / 1e6;
-  d->drain_mp = llround(d->o.drain * tick_s * 1000);
-  d->charge_mp = llround(d->o.charge_rate * tick_s * 1000);
+  d->drain_np = llround(d->o.drain * tick_s * 1e9);
+  d->charge_np = llround(d->o.charge_rate * tick_s * 1e9);
   int rc = sl_watch_init(&d->status, sw->e, &status_ops, NULL);
   if (rc == 0)
     rc = sl_swarm_register(sw, d);
@@ -333,6 +365,15 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
   sl_timer_stop(&sw->telemetry);
   sl_timer_stop(&sw->health);
   sl_engine_shutdown(sw->e, timeout_us);
+  /* A drone that crashed and whose restart notice has not run yet has no
+   * actor for the engine to stop, and drone_down restarts nothing once the
+   * swarm is shut: such drones are unregistered here, after the drones the
+   * engine stopped, last-spawned first among themselves. */
+  for (uint32_t i = sw->ndrones; i-- > 0;) {
+    sl_drone *d = sw->drones[i];
+    if (d != NULL && !d->stopped && d->actor == SL_ID_NONE)
+      sl__drone_unregister(sw, d);
+  }
   sl_event ev;
   sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
   sl__swarm_publish(sw, &ev);
@@ -347,6 +388,7 @@ void sl_swarm_free(sl_swarm *sw) {
     if (d == NULL)
       continue;
     sl_watch_free(&d->status);
+    sl__drone_carry_free(d);
     free(d->wp);
     free(d);
   }

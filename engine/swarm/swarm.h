@@ -100,8 +100,14 @@ typedef struct sl_drone {
   uint8_t reserved; /* in a team */
   int64_t last_report;
   int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
-  int64_t drain_mp, charge_mp;
+  /* Per tick, in nano-percent (1e-9 %): a rate need not be a whole
+   * milli-percent a tick.  battery_mp is rounded up; battery_owed_np is
+   * what the exact battery lies below it (0 <= owed < 1e6), carried from
+   * tick to tick so no fraction is ever lost. */
+  int64_t drain_np, charge_np, battery_owed_np;
   sl_watch status; /* published status (sl_drone_status) */
+  sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
+  uint32_t ncarry; /* re-sent to its restarted actor in order */
 } sl_drone;
 
 typedef struct sl_mission {
@@ -148,11 +154,13 @@ struct sl_swarm {
   sl_timer tick, telemetry, health;
   sl_id coord;
   uint8_t alert;
+  uint32_t threats[4]; /* detected, not removed targets, by threat */
   struct sl_tele_sub {
     sl_tele_fn fn;
     void *ud;
-  } * tele; /* telemetry subscribers */
+  } * tele; /* telemetry subscribers; fn NULL: removed during a pass */
   uint32_t ntele, captele;
+  uint8_t tele_busy, tele_holes; /* in the telemetry pass; slots to drop */
   uint64_t missions_completed, targets_detected, restarts;
   uint64_t ticks;
   int64_t worst_late_us; /* real clock: how late the latest tick ran */
@@ -260,6 +268,13 @@ void sl__swarm_publish(sl_swarm *sw, sl_event *ev);
 void sl__drone_tick(sl_swarm *sw, sl_drone *d);
 void sl__drone_publish(sl_swarm *sw, sl_drone *d);
 int sl__drone_start(sl_swarm *sw, sl_drone *d);
+/* The drone is stopped for good: out of the count and the grid, its
+ * mission left (unless shutting down), drone_unregistered.  Idempotent. */
+void sl__drone_unregister(sl_swarm *sw, sl_drone *d);
+/* After a restart: the commands the crashed actor left go to the new one,
+ * in order.  sl__drone_carry_free drops them (no restart after all). */
+void sl__drone_carry_over(sl_swarm *sw, sl_drone *d);
+void sl__drone_carry_free(sl_drone *d);
 const sl_drone_status *sl__drone_status(const sl_drone *d);
 void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
                          const char *reason);
@@ -271,8 +286,10 @@ void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal);
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason);
 int sl__coord_start(sl_swarm *sw);
 void sl__coord_health(sl_swarm *sw);
-/* What drones tell the coordinator (a message to its actor). */
-enum { SL_COORD_LAP = SL_MSG_SYSTEM + 100, SL_COORD_LEFT, SL_COORD_DETECT };
+/* What drones tell the coordinator (a message to its actor), and a
+ * mission's deadline, judged after what was reported before it. */
+enum { SL_COORD_LAP = SL_MSG_SYSTEM + 100, SL_COORD_LEFT, SL_COORD_DETECT,
+       SL_COORD_DEADLINE };
 void sl__coord_tell(sl_swarm *sw, uint32_t kind, int64_t a, int64_t b);
 void sl__coord_assign_pending(sl_swarm *sw);
 void sl__coord_move_targets(sl_swarm *sw);

@@ -336,6 +336,46 @@ TEST(crash_stops_with_the_error_as_reason) {
   CHECK_INT(sl_engine_close(&e), 0);
 }
 
+/* An on_stop that takes what is left in the mailbox (as a restart that
+ * must lose nothing does): it owns those messages, the rest is dropped. */
+static sl_msg taken[8];
+static int ntaken;
+
+static void take_stop(sl_actor *self, int reason) {
+  st_stop(self, reason);
+  while (ntaken < 2 && sl_actor_take_mail(self, &taken[ntaken]))
+    ntaken++;
+}
+
+static const sl_behaviour take_beh = {"take", st_start, st_handle, take_stop};
+
+TEST(on_stop_can_take_the_mail_left) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  freed = 0;
+  ntaken = 0;
+  st s = {0};
+  s.crash_on = 2;
+  sl_spawn_opts o = {0, SL_ID_NONE, NULL};
+  sl_id id;
+  REQUIRE(sl_actor_spawn(&e, &take_beh, &s, &o, &id) == 0);
+  for (int i = 1; i <= 5; i++) {
+    sl_msg m = msg_with_payload(i);
+    sl_actor_try_send(&e, id, &m);
+  }
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(s.n, 2);
+  CHECK_INT(s.stop_reason, SL_ECRASHED);
+  REQUIRE(ntaken == 2);
+  CHECK_INT(taken[0].a.i, 3); /* oldest first */
+  CHECK_INT(taken[1].a.i, 4);
+  CHECK_INT(freed, 3); /* 1 and 2 handled, 5 dropped; 3 and 4 are ours */
+  sl_msg_release(&taken[0]);
+  sl_msg_release(&taken[1]);
+  CHECK_INT(freed, 5);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
 /* A ring of actors passing a counter: used by the two-engine case. */
 typedef struct ring_node {
   sl_id next;

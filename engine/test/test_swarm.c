@@ -68,6 +68,67 @@ TEST(grid_nearest_looks_only_near_in_a_big_fleet) {
   sl_grid_free(&g);
 }
 
+static int none(void *ud, uint32_t item) { return 0; }
+
+/* Two items 300 km apart on 100 m cells: rings out to the far one would be
+ * 3,000 cells wide (36 million lookups).  A search that finds nothing
+ * acceptable costs at most two passes over the table. */
+TEST(grid_nearest_is_bounded_when_items_are_far_apart) {
+  sl_grid g;
+  sl_grid_init(&g, 100);
+  sl_grid_set(&g, 0, 0, 0);
+  sl_grid_set(&g, 1, 300000, 0);
+  g.probed = 0;
+  CHECK_INT(sl_grid_nearest(&g, 0, 0, none, NULL), -1);
+  CHECK(g.probed <= 2 * (uint64_t)g.cap);
+  CHECK_INT(g.visited, 3); /* item 0 in ring 0, then both in the pass */
+  g.probed = 0;
+  CHECK_INT(sl_grid_nearest(&g, 10, 0, odd_only, NULL), 1); /* far, found */
+  CHECK(g.probed <= 2 * (uint64_t)g.cap);
+  CHECK_INT(sl_grid_nearest(&g, 299000, 0, any, NULL), 1);
+  CHECK_INT(sl_grid_nearest(&g, 149999, 0, any, NULL), 0);
+  CHECK_INT(sl_grid_nearest(&g, 150000, 0, any, NULL), 0); /* tie: lower */
+  sl_grid_free(&g);
+}
+
+static int below(void *ud, uint32_t item) { return item < *(uint32_t *)ud; }
+
+/* Rings or the whole table, the answer is the brute-force one: the lowest
+ * (distance, index) among the accepted items. */
+TEST(grid_nearest_agrees_with_brute_force) {
+  uint64_t s = 12345;
+  for (int round = 0; round < 300; round++) {
+    sl_grid g;
+    sl_grid_init(&g, 50);
+    uint32_t n = 1 + round % 40;
+    double px[40], py[40];
+    for (uint32_t i = 0; i < n; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      int far = (s >> 60) == 0; /* one in sixteen far out */
+      double span = far ? 2000000 : 600;
+      px[i] = (double)(int64_t)((s >> 20) % 13 - 6) * span / 6;
+      py[i] = (double)(int64_t)((s >> 40) % 13 - 6) * span / 6;
+      sl_grid_set(&g, i, px[i], py[i]);
+    }
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    double qx = (double)(int64_t)((s >> 20) % 13 - 6) * 100;
+    double qy = (double)(int64_t)((s >> 40) % 13 - 6) * 100;
+    uint32_t limit = (uint32_t)(s >> 58) % (n + 1);
+    int64_t want = -1;
+    double wd = INFINITY;
+    for (uint32_t i = 0; i < limit; i++) {
+      double dx = px[i] - qx, dy = py[i] - qy;
+      double d = sqrt(dx * dx + dy * dy);
+      if (d < wd) {
+        want = i;
+        wd = d;
+      }
+    }
+    CHECK_INT(sl_grid_nearest(&g, qx, qy, below, &limit), want);
+    sl_grid_free(&g);
+  }
+}
+
 TEST(area_waypoints_follow_the_lawnmower_rule) {
   sl_area a = {0, 0, 100, 300, 30};
   sl_vec3 *w;
@@ -89,6 +150,16 @@ TEST(area_waypoints_follow_the_lawnmower_rule) {
   CHECK_DBL(w[0].y, 20, 0);
   free(w);
   CHECK_INT(sl_area_waypoints(&a, 0, &w, &n), SL_EINVAL);
+  /* Rows at y = 0.5, 1.5, ...: 100,000 fit under 99,999.5, not 100,001. */
+  sl_area tall = {0, 0, 10, 99999.5, 30};
+  REQUIRE(sl_area_waypoints(&tall, 1, &w, &n) == 0);
+  CHECK_INT(n, 2 * SL_AREA_MAX_ROWS);
+  CHECK_DBL(w[n - 1].y, 99999.5, 0);
+  free(w);
+  tall.maxy = 100000.5;
+  CHECK_INT(sl_area_waypoints(&tall, 1, &w, &n), SL_ETOOBIG);
+  CHECK(w == NULL);
+  CHECK_INT(n, 0);
 }
 
 typedef struct evlog {
@@ -138,6 +209,46 @@ TEST(a_small_flight_in_c) {
   sl_swarm_shutdown(&sw, 0);
   CHECK(sl_swarm_drone(&sw, id) == NULL);
   sl_bcast_unsubscribe(rx);
+  CHECK_INT(sl_engine_close(&e), 0);
+  sl_swarm_free(&sw);
+}
+
+/* The alert level comes from counts of detected targets by threat, kept as
+ * targets are detected and lost, not from a pass over every target. */
+TEST(alert_level_from_counts_by_threat) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  sl_swarm sw;
+  REQUIRE(sl_swarm_init(&sw, &e, NULL) == 0);
+  uint32_t drone, t[5];
+  REQUIRE(sl_swarm_spawn_drone(&sw, sl_v3(0, 0, 0), 100, NULL, &drone) == 0);
+  const int threat[5] = {SL_THREAT_LOW, SL_THREAT_CRITICAL, SL_THREAT_CRITICAL,
+                         SL_THREAT_HIGH, SL_THREAT_MEDIUM};
+  for (int i = 0; i < 5; i++)
+    REQUIRE(sl_swarm_add_target(&sw, sl_v3(1000 + i, 1000, 0), threat[i],
+                                sl_v3(0, 0, 0), &t[i]) == 0);
+  for (int i = 0; i < 4; i++) /* t[4] is never seen */
+    sl__coord_tell(&sw, SL_COORD_DETECT, drone, t[i]);
+  sl__coord_tell(&sw, SL_COORD_DETECT, drone, t[1]); /* twice: once counts */
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(sw.threats[SL_THREAT_LOW], 1);
+  CHECK_INT(sw.threats[SL_THREAT_MEDIUM], 0);
+  CHECK_INT(sw.threats[SL_THREAT_HIGH], 1);
+  CHECK_INT(sw.threats[SL_THREAT_CRITICAL], 2);
+  CHECK_INT(sw.alert, SL_THREAT_CRITICAL);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[1]), 0);
+  CHECK_INT(sw.threats[SL_THREAT_CRITICAL], 1);
+  CHECK_INT(sw.alert, SL_THREAT_CRITICAL);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[4]), 0); /* undetected */
+  CHECK_INT(sw.threats[SL_THREAT_MEDIUM], 0);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[2]), 0);
+  CHECK_INT(sw.alert, SL_THREAT_HIGH);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[3]), 0);
+  CHECK_INT(sw.alert, 0); /* only low left: normal */
+  CHECK_INT(sw.threats[SL_THREAT_LOW], 1);
+  CHECK_INT(sl_swarm_remove_target(&sw, t[3]), SL_ENOTFOUND);
+  CHECK_INT(sw.threats[SL_THREAT_HIGH], 0);
+  sl_swarm_shutdown(&sw, 0);
   CHECK_INT(sl_engine_close(&e), 0);
   sl_swarm_free(&sw);
 }

@@ -78,6 +78,37 @@ TEST(repeat_is_exact_and_first_fires_after_one_period) {
   CHECK_INT(sl_engine_close(&e), 0);
 }
 
+/* A repeating timer keeps its start sequence when it re-arms: at an instant
+ * where timers of different periods are due together they fire in start
+ * order, however recently each last fired. */
+TEST(repeating_timers_keep_start_order_whatever_the_periods) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  rec r = {0};
+  tt fast, slow, once;
+  tt_init(&e, &fast, &r, 1);
+  tt_init(&e, &slow, &r, 2);
+  tt_init(&e, &once, &r, 3);
+  sl_timer_start(&fast.t, on_fire, 100000, 100000); /* 0.1, 0.2, ... */
+  sl_timer_start(&slow.t, on_fire, 500000, 500000); /* 0.5, 1.0 */
+  sl_timer_start(&once.t, on_fire, 1000000, 0);     /* 1.0 */
+  sl_engine_run_for(&e, 1000000);
+  REQUIRE(r.n == 13);
+  /* 0.5: fast (re-armed at 0.4) before slow (started after it) */
+  CHECK_INT(r.at[4], 500000);
+  CHECK_INT(r.tag[4], 1);
+  CHECK_INT(r.at[5], 500000);
+  CHECK_INT(r.tag[5], 2);
+  /* 1.0: fast, slow, once -- their start order */
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(r.at[10 + i], 1000000);
+    CHECK_INT(r.tag[10 + i], i + 1);
+  }
+  sl_timer_stop(&fast.t);
+  sl_timer_stop(&slow.t);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
 TEST(cancel_inside_own_callback) {
   sl_engine e;
   sl_engine_init(&e, NULL);
