@@ -24,8 +24,8 @@ describe("missions/patrol.lua", function()
     -- 58 steps; then three rows and two turns, 500 m: from 0.1, 5.8 + 50 s
     assert.equal(55.9, r.t)
     assert.same({
-      { 2, 13, 15.1 }, -- critical, appeared within reach of drone 13
-      { 4, 13, 25.1 },
+      { 2, 13, 15.2 }, -- critical, added at 15.1 within reach of drone 13, seen by the next tick
+      { 4, 13, 25.2 },
       { 0, 11, 28.4 },
       { 5, 11, 30.6 },
       { 1, 13, 39.5 },

@@ -53,9 +53,12 @@ describe("missions/rotation.lua", function()
     assert.same({ 0, 0, 0 }, gap)
     assert.same({}, low) -- nobody had to go home on its own
     assert.equal(30, #report.handovers)
-    assert.same({ station = 1, from = 1, to = 0, t = 67.6 }, report.handovers[1])
-    assert.same({ station = 2, from = 2, to = 4, t = 70.1 }, report.handovers[2])
-    assert.same({ station = 3, from = 3, to = 5, t = 70.1 }, report.handovers[3])
+    -- at 45 % after 55 s airborne: relief sent at 55.1 (the mission's checks
+    -- at .1 and .6 run after the tick of the same instant); drone 0 flies
+    -- 115.8 m (lands at 66.6), drones 4 and 5 144.6 m (69.5, seen at 69.6)
+    assert.same({ station = 1, from = 1, to = 0, t = 66.6 }, report.handovers[1])
+    assert.same({ station = 2, from = 2, to = 4, t = 69.6 }, report.handovers[2])
+    assert.same({ station = 3, from = 3, to = 5, t = 69.6 }, report.handovers[3])
     for _, h in ipairs(report.handovers) do assert.is_not.equal(h.from, h.to) end
   end)
 
@@ -63,16 +66,16 @@ describe("missions/rotation.lua", function()
     local _, task, report, _, gap, low = fly(4, { quiet = true, duration = 300 })
     assert.equal("done", task.status)
     -- one spare: station 1 is relieved, stations 2 and 3 are left at 15 %
-    assert.same({ { 2, 85.1 }, { 3, 85.1 }, { 2, 199.6 }, { 3, 199.6 }, { 0, 240.1 }, { 1, 283.6 } }, low)
-    assert.same({ station = 2, drone = 2, t = 85.6 }, report.vacated[1])
-    assert.same({ station = 3, drone = 3, t = 85.6 }, report.vacated[2])
+    assert.same({ { 2, 85.1 }, { 3, 85.1 }, { 2, 199.6 }, { 3, 199.6 }, { 0, 239.1 }, { 1, 282.6 } }, low)
+    assert.same({ station = 2, drone = 2, t = 85.1 }, report.vacated[1])
+    assert.same({ station = 3, drone = 3, t = 85.1 }, report.vacated[2])
     assert.equal(6, #report.vacated)
     assert.equal(3, #report.handovers)
-    -- station 1: drone 2 left at 199.6, its relief (dispatched at 198.6) lands
-    -- at 209.0; station 2: empty from 85.1 until drone 1, charged by 94.1,
-    -- flies 115.8 m; station 3: empty from 199.6 until drone 2, charged by
-    -- 230.6, flies 115.8 m (lands at 242.1)
-    assert.same({ 93, 204, 424 }, gap)
+    -- station 1: drone 2 left at 199.6, its relief (sent at 197.6) flies
+    -- 104.4 m and lands at 208.0; station 2: empty from 85.1 until drone 1,
+    -- charged by 92.6, flies 115.8 m (lands at 104.1); station 3: empty from
+    -- 199.6 until drone 2, charged by 230.6, flies 115.8 m (lands at 242.1)
+    assert.same({ 83, 189, 424 }, gap)
   end)
 
   it("fails clearly when there are fewer drones than stations", function()
