@@ -98,6 +98,22 @@ describe("spawning", function()
 end)
 
 describe("movement", function()
+  it("a diagonal of exactly 50 m takes 50 steps, as a straight one does", function()
+    -- stepping along a diagonal drifts by ~1e-15 m a step; the arrival rule
+    -- must not read a remaining 2.0 m as 1.9999999999999984 and land early
+    for _, goal in ipairs{ { 0, 50, 0 }, { 30, 40, 0 }, { 14, 48, 0 }, { 0, 30, 40 } } do
+      local swarm = starling.swarm{}
+      local d = swarm:spawn_drone{ base = { 0, 0, 0 } }
+      swarm:run_for(0.1)
+      d:move_to(goal)
+      swarm:run_for(4.9) -- 49 steps, from the tick at 0.2
+      assert.equal("moving", d:state())
+      swarm:run_for(0.1)
+      assert.equal("idle", d:state())
+      assert.same({ x = goal[1], y = goal[2], z = goal[3] }, d:position())
+    end
+  end)
+
   it("moves speed * tick per tick and lands exactly on the target", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}
