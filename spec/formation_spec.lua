@@ -133,6 +133,16 @@ describe("formation geometry", function()
       "formation.define: name must be an identifier string (got 'two words')")
     assert.has_error(function() starling.formation.define("ok", 5) end,
       "formation.define: bad argument #2 (function expected, got number)")
+    assert.has_error(function() slots("line", 3, { center = { 0 / 0, 0, 10 } }) end,
+      "formation.slots: option 'center' must be finite (got nan, 0, 10)")
+    assert.has_error(function() slots("line", 5, { center = { 0, 0, 10 }, spacing = 1e308 }) end,
+      "formation.slots: the line's slot 1 is out of range (center and options too large)")
+    starling.formation.define("nan", function(n)
+      local out = {}
+      for i = 1, n do out[i] = { 0 / 0, 0 } end
+      return out
+    end)
+    assert.has_error(function() slots("nan", 2, c) end, "formation.slots: formation kind 'nan': offset 1 is not finite")
     starling.formation.define("short", function() return { { 0, 0 } } end)
     assert.has_error(function() slots("short", 2, c) end,
       "formation.slots: formation kind 'short' must return 2 offsets (got 1)")
@@ -298,6 +308,44 @@ describe("a formation flown by a team", function()
     assert.same({ { f.id, 4.1 }, { f.id, 5.1 } }, log)
     assert.same({ { 0, 50, 0 }, { 50, 50, 0 }, { 100, 50, 0 }, { 150, 50, 0 } }, positions(swarm, { 0, 1, 2, 3 }))
     assert.has_error(function() team:move(5) end, "team:move: offset must be a position {x=, y=[, z=]}")
+  end)
+
+  it("a bad offset to team:move is an error that changes nothing", function()
+    local swarm, team = team4()
+    local f = team:formation("line", { center = { 75, 40, 0 }, spacing = 50 })
+    local before = f:slots()
+    assert.has_error(function() team:move{ 0 / 0, 0 } end, "team:move: offset x must be finite (got nan)")
+    assert.has_error(function() team:move{ 0, math.huge } end, "team:move: offset y must be finite (got inf)")
+    assert.same(before, f:slots())
+    swarm:run_for(4.0)
+    assert.is_true(f:reached())
+    team:move{ 0, 1.7e308, 0 } -- far, but a place
+    local far = f:slots()
+    assert.has_error(function() team:move{ 0, 1.7e308, 0 } end, "team:move: the offset takes the slots out of range")
+    assert.same(far, f:slots())
+    assert.has_error(function() f.wait({}, 1) end, "formation:wait: bad self (formation expected, got table)")
+    assert.has_error(function() f:wait(-1) end,
+      "formation:wait: timeout must be a finite number of seconds >= 0 (got -1)")
+  end)
+
+  it("a member that shuts down leaves the formation; the others still reach it", function()
+    local swarm, team, log = team4()
+    local f = team:formation("line", { center = { 75, 40, 0 }, spacing = 50 })
+    swarm:run_for(1)
+    swarm:drone(2):shutdown()
+    swarm:run_for(3.0) -- to 4.1
+    assert.same({ { f.id, 4.1 } }, log)
+    assert.is_true(f:reached())
+  end)
+
+  it("the swarm's internal formation methods check what they are given", function()
+    local swarm, team = team4()
+    local f = team:formation("line", { center = { 75, 40, 0 }, spacing = 50 })
+    assert.has_error(function() swarm:_formation_move(f.id, {}) end, "team:move: 0 slots for a formation of 4")
+    assert.has_error(function() swarm:_formation_new({ 0, 99 }, { { 0, 0 }, { 1, 1 } }) end,
+      "formation: member 2 is not a drone id")
+    assert.has_error(function() swarm:_formation_new({ 0 }, { { 0 / 0, 0 } }) end)
+    assert.is_false(swarm:_formation_move(12345, {}))
   end)
 
   it("wait: true when reached, nil 'timeout', nil 'cancelled' when superseded", function()

@@ -31,6 +31,8 @@ describe("starling.mission", function()
       "starling.mission: unknown field 'parms' (fields: description, name, params, run)")
     assert.has_error(function() starling.mission{ name = 5, run = function() end } end,
       "starling.mission: field 'name' must be a string (got number)")
+    assert.has_error(function() starling.mission{ name = "m", run = function() end, params = { opts = {} } } end,
+      "starling.mission: parameter 'opts' must default to a number, a string or a boolean (got table)")
     assert.has_error(function() starling.mission("m") end,
       "starling.mission: bad argument #1 (table expected, got string)")
   end)

@@ -80,7 +80,8 @@ static void check_positions(lua_State *L, int idx, uint32_t n, sl_vec3 *v,
   }
 }
 
-/* swarm:_formation_new(ids, slots) -> id */
+/* swarm:_formation_new(ids, slots) -> id.  Buffers are Lua userdata, so
+ * a bad id or position raising leaks nothing. */
 static int formation_new(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -89,48 +90,41 @@ static int formation_new(lua_State *L) {
   if (n < 1 || luaL_len(L, 3) != n || n > INT32_MAX)
     return luaL_error(L, "formation: %d members for %d slots", (int)n,
                       (int)luaL_len(L, 3));
-  uint32_t *ids = malloc((size_t)n * sizeof(*ids));
-  sl_vec3 *slots = malloc((size_t)n * sizeof(*slots));
-  if (ids == NULL || slots == NULL) {
-    free(ids);
-    free(slots);
-    return luaL_error(L, "out of memory");
-  }
+  uint32_t *ids = lua_newuserdatauv(L, (size_t)n * sizeof(*ids), 0);
+  sl_vec3 *slots = lua_newuserdatauv(L, (size_t)n * sizeof(*slots), 0);
   for (lua_Integer i = 0; i < n; i++) {
     lua_rawgeti(L, 2, i + 1);
-    ids[i] = (uint32_t)lua_tointeger(L, -1);
+    int isnum;
+    lua_Integer id = lua_tointegerx(L, -1, &isnum);
     lua_pop(L, 1);
-  }
-  /* lsl_check_pos raises only on bad input, which team.lua never gives;
-   * the buffers would leak then, so check first. */
-  for (lua_Integer i = 0; i < n; i++) {
-    lua_rawgeti(L, 3, i + 1);
-    int ok = lua_istable(L, -1);
-    lua_pop(L, 1);
-    if (!ok) {
-      free(ids);
-      free(slots);
-      return luaL_error(L, "formation: slot %d is not a position", (int)i + 1);
-    }
+    if (!isnum || id < 0 || (lua_Unsigned)id >= S->sw.ndrones ||
+        S->sw.drones[id] == NULL)
+      return luaL_error(L, "formation: member %d is not a drone id", (int)i + 1);
+    ids[i] = (uint32_t)id;
   }
   check_positions(L, 3, (uint32_t)n, slots, "formation");
   int32_t id = sl_swarm_formation_new(&S->sw, (uint32_t)n, ids, slots);
-  free(ids);
-  free(slots);
   if (id < 0)
     return luaL_error(L, "formation: %s", sl_strerror(id));
   lua_pushinteger(L, id);
   return 1;
 }
 
-/* swarm:_formation_move(id, slots) */
+/* swarm:_formation_move(id, slots): as many slots as the formation has. */
 static int formation_move(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   lua_Integer id = luaL_checkinteger(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
-  uint32_t n = (uint32_t)luaL_len(L, 3);
-  sl_vec3 *slots = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*slots), 0);
-  check_positions(L, 3, n, slots, "team:move");
+  int32_t n = sl_swarm_formation_size(&S->sw, (int32_t)id);
+  if (n < 0) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (luaL_len(L, 3) != n)
+    return luaL_error(L, "team:move: %d slots for a formation of %d",
+                      (int)luaL_len(L, 3), (int)n);
+  sl_vec3 *slots = lua_newuserdatauv(L, (size_t)n * sizeof(*slots), 0);
+  check_positions(L, 3, (uint32_t)n, slots, "team:move");
   lua_pushboolean(L,
                   sl_swarm_formation_move(&S->sw, (int32_t)id, slots) == 0);
   return 1;

@@ -5,7 +5,8 @@
  * the swarm keeps what it needs to say when a formation has been reached:
  * each formation's members and slots, checked at the end of every tick
  * against the drones' live positions.  formation_reached is published once
- * per set of slots (team:move gives new ones).  A reserved drone -- a team
+ * per set of slots (team:move gives new ones); a member that has shut down
+ * has left (the others can still reach it).  A reserved drone -- a team
  * member -- is never eligible for missions or support.
  */
 #include <math.h>
@@ -67,6 +68,11 @@ int32_t sl_swarm_formation_new(sl_swarm *sw, uint32_t n, const uint32_t *ids,
   return f->id;
 }
 
+int32_t sl_swarm_formation_size(const sl_swarm *sw, int32_t id) {
+  int i = find(sw, id);
+  return i < 0 ? SL_ENOTFOUND : (int32_t)sw->forms[i].n;
+}
+
 int sl_swarm_formation_move(sl_swarm *sw, int32_t id, const sl_vec3 *slots) {
   int i = find(sw, id);
   if (i < 0)
@@ -99,11 +105,16 @@ int sl_swarm_formation_reached(sl_swarm *sw, int32_t id) {
 }
 
 static int in_place(sl_swarm *sw, const struct sl_formation *f) {
+  uint32_t live = 0;
   for (uint32_t k = 0; k < f->n; k++) {
     uint32_t id = f->ids[k];
     const sl_drone *d = id < sw->ndrones ? sw->drones[id] : NULL;
-    if (d == NULL || d->stopped || d->actor == SL_ID_NONE)
-      return 0;
+    if (d == NULL || d->stopped) {
+      continue; /* shut down: it has left the formation */
+    }
+    if (d->actor == SL_ID_NONE)
+      return 0; /* crashed, restarting: not there yet */
+    live++;
     double dx = d->pos.x - f->slots[k].x, dy = d->pos.y - f->slots[k].y,
            dz = d->pos.z - f->slots[k].z;
     /* "below 1.0 m", the drones' own arrival rule (API.md section 2), so
@@ -112,7 +123,7 @@ static int in_place(sl_swarm *sw, const struct sl_formation *f) {
         (REACHED_WITHIN_MM / 1000.0) * (REACHED_WITHIN_MM / 1000.0))
       return 0;
   }
-  return 1;
+  return live > 0;
 }
 
 void sl__formations_check(sl_swarm *sw) {

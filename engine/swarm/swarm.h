@@ -249,6 +249,8 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
 int32_t sl_swarm_formation_new(sl_swarm *sw, uint32_t n, const uint32_t *ids,
                                const sl_vec3 *slots);
 /* New slots for the same members (team:move): reached again later. */
+/* The number of members (and slots) of a formation, or SL_ENOTFOUND. */
+int32_t sl_swarm_formation_size(const sl_swarm *sw, int32_t id);
 int sl_swarm_formation_move(sl_swarm *sw, int32_t id, const sl_vec3 *slots);
 /* Stops tracking (a transition, a release).  0 or SL_ENOTFOUND. */
 int sl_swarm_formation_drop(sl_swarm *sw, int32_t id);

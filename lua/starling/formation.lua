@@ -129,6 +129,8 @@ function M.known(name)
   return builtin[name] ~= nil or custom[name] ~= nil
 end
 
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
 local function check_center(fname, c)
   if type(c) ~= "table" then
     error(("%s: option 'center' is required: a position {x=, y=, z=} (got %s)"):format(fname, type(c)), 4)
@@ -136,6 +138,10 @@ local function check_center(fname, c)
   local x, y, z = c.x or c[1], c.y or c[2], c.z or c[3] or 0
   if type(x) ~= "number" or type(y) ~= "number" or type(z) ~= "number" then
     error(("%s: option 'center' needs numbers x, y and z"):format(fname), 4)
+  end
+  if not (finite(x) and finite(y) and finite(z)) then
+    local function show(v) return v ~= v and "nan" or tostring(v) end
+    error(("%s: option 'center' must be finite (got %s, %s, %s)"):format(fname, show(x), show(y), show(z)), 4)
   end
   return x, y, z
 end
@@ -196,10 +202,22 @@ function M._slots(fname, kind, n, opts)
     if type(ox) ~= "number" or type(oy) ~= "number" or type(oz) ~= "number" then
       error(("%s: formation kind '%s': offset %d is not a position {x=, y=[, z=]}"):format(fname, kind, i), 3)
     end
+    if not (finite(ox) and finite(oy) and finite(oz)) then
+      if builtin[kind] then
+        error(("%s: the %s's slot %d is out of range (center and options too large)"):format(fname, kind, i), 3)
+      end
+      error(("%s: formation kind '%s': offset %d is not finite"):format(fname, kind, i), 3)
+    end
     if not rotate then
       out[i] = { x = cx + ox, y = cy + oy, z = cz + oz }
     else
       out[i] = { x = cx + ox * c - oy * s, y = cy + ox * s + oy * c, z = cz + oz }
+    end
+  end
+  for i = 1, n do
+    local p = out[i]
+    if not (finite(p.x) and finite(p.y) and finite(p.z)) then
+      error(("%s: the %s's slot %d is out of range (center and options too large)"):format(fname, kind, i), 3)
     end
   end
   return out

@@ -16,7 +16,9 @@ Mission.__name = "starling.mission"
 local FIELDS = { name = "string", description = "string", params = "table", run = "function" }
 
 --- starling.mission{name, description, params = {name = default, ...},
--- run = function(swarm, params) ... end} -> mission.
+-- run = function(swarm, params) ... end} -> mission.  A default is a
+-- number, a string or a boolean: what `--set name=value` can give, and
+-- what a run cannot change for the next one.
 function M.new(spec)
   local fname = "starling.mission"
   if type(spec) ~= "table" then
@@ -37,6 +39,11 @@ function M.new(spec)
   for k, v in pairs(spec.params or {}) do
     if type(k) ~= "string" then
       error(("%s: parameter names must be strings (got %s)"):format(fname, type(k)), 2)
+    end
+    local tv = type(v)
+    if tv ~= "number" and tv ~= "string" and tv ~= "boolean" then
+      error(("%s: parameter '%s' must default to a number, a string or a boolean (got %s)"):format(
+        fname, k, tv), 2)
     end
     params[k] = v
   end
@@ -109,7 +116,7 @@ function M.run(swarm, mission, params)
         #names > 0 and "parameters: " .. table.concat(names, ", ") or "it takes none"), 2)
     end
     local dt = type(default)
-    if type(v) ~= dt and not (dt == "table" and type(v) == "table") then
+    if type(v) ~= dt then
       error(("run_mission: parameter '%s' of mission '%s' must be a %s (got %s)"):format(
         k, mission.name, dt, type(v)), 2)
     end

@@ -214,6 +214,19 @@ function Team:move(offset)
   end
   local o = pos3(offset)
   if type(o.z) ~= "number" then error("team:move: offset z must be a number", 2) end
+  for _, c in ipairs{ "x", "y", "z" } do
+    local v = o[c]
+    if v ~= v or v == math.huge or v == -math.huge then
+      error(("team:move: offset %s must be finite (got %s)"):format(c, v ~= v and "nan" or tostring(v)), 2)
+    end
+  end
+  for _, s in ipairs(f._slots) do
+    local x, y, z = s.x + o.x, s.y + o.y, s.z + o.z
+    if x ~= x or y ~= y or z ~= z or math.abs(x) == math.huge or math.abs(y) == math.huge
+        or math.abs(z) == math.huge then
+      error("team:move: the offset takes the slots out of range", 2)
+    end
+  end
   for _, s in ipairs(f._slots) do
     s.x, s.y, s.z = s.x + o.x, s.y + o.y, s.z + o.z
   end
@@ -231,6 +244,9 @@ end
 --- formation:reached() -> whether every member is (or was, since the last
 -- move) within 1.0 m of its slot; false once the formation is over.
 function Formation:reached()
+  if getmetatable(self) ~= Formation then
+    error(("formation:reached: bad self (formation expected, got %s)"):format(type(self)), 2)
+  end
   if self._over then return false end
   return self._team._swarm:_formation_reached(self.id) == true
 end
@@ -239,8 +255,11 @@ end
 -- or nil, "cancelled" when the formation is superseded or its team
 -- released or sent home first.
 function Formation:wait(timeout)
-  if timeout ~= nil and type(timeout) ~= "number" then
-    error(("formation:wait: timeout must be a number of seconds (got %s)"):format(type(timeout)), 2)
+  if getmetatable(self) ~= Formation then
+    error(("formation:wait: bad self (formation expected, got %s)"):format(type(self)), 2)
+  end
+  if timeout ~= nil and (type(timeout) ~= "number" or not (timeout >= 0) or timeout == math.huge) then
+    error(("formation:wait: timeout must be a finite number of seconds >= 0 (got %s)"):format(tostring(timeout)), 2)
   end
   if not coroutine.isyieldable() then
     error("formation:wait waits, so it may only be called inside a swarm task "
