@@ -24,17 +24,27 @@ return starling.mission{
 
     local guards, err = swarm:team(p.guards, { near = center })
     if not guards then error("perimeter needs " .. p.guards .. " guards: " .. err, 0) end
+    local teams, scout, reaction = { guards }, nil, nil
+    -- However the watch ends (done, failed, cancelled): stand everyone down.
+    local _ <close> = setmetatable({}, { __close = function()
+      if reaction then reaction:cancel() end
+      if scout then swarm:cancel_mission(scout) end
+      for _, t in ipairs(teams) do t:return_to_base(); t:release() end
+    end })
+    local function disband(team)
+      for i, t in ipairs(teams) do if t == team then table.remove(teams, i) break end end
+      team:release()
+    end
     local ring = guards:formation("circle", { center = center, radius = p.radius })
     assert(ring:wait(), "the ring never formed")
     local report = { formed = swarm:now(), guards = guards:ids(), responses = {} }
     say("perimeter of %d drones closed around (%g, %g)", guards:size(), p.cx, p.cy)
 
-    local scout = assert(swarm:create_mission{ laps = 0, queue = true, area = starling.area{
+    scout = assert(swarm:create_mission{ laps = 0, queue = true, area = starling.area{
       min = { p.cx - p.radius, p.cy - p.radius }, max = { p.cx + p.radius, p.cy + p.radius },
       altitude = p.altitude } })
 
-    local teams = {}
-    swarm:on("target_detected where target.threat >= high", function(ev)
+    reaction = swarm:on("target_detected where target.threat >= high", function(ev)
       local at = ev.target.position
       if dist(at, center) > p.radius or guards:size() <= p.respond then return end
       -- the guards nearest the threat leave the ring...
@@ -47,12 +57,13 @@ return starling.mission{
       end)
       local go = table.move(ids, 1, p.respond, 1, {})
       local stay = table.move(ids, p.respond + 1, #ids, 1, {})
-      guards:release()
+      disband(guards)
       local squad = assert(swarm:team(go))
       squad:formation("line", { center = { x = at.x, y = at.y, z = p.altitude } })
       teams[#teams + 1] = squad
       -- ...and the others close the gap
       guards = assert(swarm:team(stay))
+      teams[#teams + 1] = guards
       ring = guards:formation("circle", { center = center, radius = p.radius })
       local response = { target = ev.target.id, drones = go, t = ev.t }
       report.responses[#report.responses + 1] = response
@@ -65,10 +76,6 @@ return starling.mission{
     end)
 
     swarm:sleep(p.duration)
-    swarm:cancel_mission(scout)
-    for _, t in ipairs(teams) do t:return_to_base(); t:release() end
-    guards:return_to_base()
-    guards:release()
     say("perimeter stood down: %d responses", #report.responses)
     return report
   end,

@@ -4,8 +4,9 @@
 -- and handing over a station without a gap: when the drone on a station runs
 -- down to `relieve_at` %, the best charged drone (idle, at least `ready` %,
 -- nearest the station) flies out; the tired one goes home only once its
--- relief is on the station.  Drones charge at their bases and come back into
--- the rotation when full.
+-- relief is on the station.  A drone on duty is a team of one, so the
+-- coordinator gives it no mission.  Drones charge at their bases and come
+-- back into the rotation when full.
 --
 --   starling run missions/rotation.lua --drones 6 --set duration=3600
 local starling = require "starling"
@@ -37,13 +38,26 @@ return starling.mission{
       end
       return best
     end
+    -- A drone on duty is a team of one: the coordinator leaves it alone.
     local function send(i)
       local d = fresh(stations[i])
       if d == nil then return nil end
-      busy[d.id] = true
+      busy[d.id] = assert(swarm:team({ d.id }))
       d:move_to(stations[i])
       return d.id
     end
+    local function off_duty(id)
+      busy[id]:release()
+      busy[id] = nil
+    end
+    -- However the rotation ends (done, failed, cancelled): everyone home, freed.
+    local _ <close> = setmetatable({}, { __close = function()
+      for i = 1, #stations do
+        for _, id in ipairs{ on[i], relief[i] } do
+          if busy[id] then busy[id]:return_to_base(); off_duty(id) end
+        end
+      end
+    end })
 
     for i = 1, #stations do
       on[i] = send(i) or error("rotation: no charged drone for station " .. i, 0)
@@ -59,7 +73,7 @@ return starling.mission{
           -- it left on its own (critical battery, a fault): the station is empty
           say("station %d: drone %d left (%s)", i, on[i], state or "stopped")
           report.vacated[#report.vacated + 1] = { station = i, drone = on[i], t = swarm:now() }
-          busy[on[i]] = nil
+          off_duty(on[i])
           on[i], relief[i] = relief[i], nil
         end
         local d = on[i] and swarm:drone(on[i])
@@ -71,16 +85,12 @@ return starling.mission{
           if relief[i] then say("station %d: drone %d at %d %%, drone %d on its way", i, on[i], d:battery(), relief[i]) end
         elseif relief[i] and dist(swarm:drone(relief[i]):position(), st) == 0 then
           d:return_to_base()
-          busy[on[i]] = nil
+          off_duty(on[i])
           report.handovers[#report.handovers + 1] = { station = i, from = on[i], to = relief[i], t = swarm:now() }
           say("station %d: drone %d relieved by drone %d", i, on[i], relief[i])
           on[i], relief[i] = relief[i], nil
         end
       end
-    end
-    for i = 1, #stations do
-      if on[i] then swarm:drone(on[i]):return_to_base() end
-      if relief[i] then swarm:drone(relief[i]):return_to_base() end
     end
     say("rotation over: %d handovers", #report.handovers)
     return report

@@ -4,8 +4,8 @@
 -- Shows: cutting an area into strips with starling.area, taking the free
 -- drone nearest each strip with swarm:team (so the coordinator gives it no
 -- other work), flying a lawnmower by hand (move_to each of the strip's
--- waypoints, waiting for the drone to arrive), one swarm task per drone,
--- and waiting for them all.  The report says which drone flew which strip
+-- waypoints, waiting for the drone to arrive), one swarm task per drone
+-- reporting to a channel, and cleanup with a <close> variable.  The report says which drone flew which strip
 -- and when the last strip, so the whole area, was covered; then every drone
 -- heads home and its team is released.
 --
@@ -13,12 +13,24 @@
 --   starling run missions/search_grid.lua --set drones=6 --set spacing=10
 local starling = require "starling"
 
--- Flies drone `id` through `waypoints` in turn; returns when it is on the last.
+-- Flies drone `id` through `waypoints` in turn; returns when it is on the
+-- last.  A drone that had to go home to charge resumes where it left off.
 local function fly(swarm, id, waypoints)
-  local arrived <close> = swarm:events(("drone_state where drone == %d and state == idle"):format(id))
+  local d = swarm:drone(id)
+  local states <close> = swarm:events(("drone_state where drone == %d"):format(id))
   for _, wp in ipairs(waypoints) do
-    assert(swarm:drone(id):move_to(wp))
-    arrived:next()
+    assert(d:move_to(wp))
+    while true do
+      local ev = states:next()
+      if ev.state == "emergency" then
+        error(("search_grid: drone %d is down (%s)"):format(id, ev.reason), 0)
+      end
+      if ev.state == "idle" then
+        local p = d:position()
+        if p.x == wp.x and p.y == wp.y and p.z == wp.z then break end
+        assert(d:move_to(wp)) -- charged again: back to the waypoint it was heading for
+      end
+    end
   end
 end
 
@@ -37,30 +49,39 @@ return starling.mission{
     end
     -- Cut the area into strips along x and reserve the nearest free drone for each.
     local width = (p.max_x - p.min_x) / p.drones
-    local strips, teams = {}, {}
+    local strips, teams, flights = {}, {}, {}
+    -- However the search ends (done, failed, cancelled): flights stop, drones are freed.
+    local _ <close> = setmetatable({}, { __close = function()
+      for _, f in ipairs(flights) do f:cancel() end
+      for _, t in ipairs(teams) do t:release() end
+    end })
     for i = 1, p.drones do
       strips[i] = starling.area{ min = { p.min_x + (i - 1) * width, p.min_y },
                                  max = { p.min_x + i * width, p.max_y }, altitude = p.altitude }
       local team, err = swarm:team(1, { near = strips[i]:center() })
       if not team then
-        for _, t in ipairs(teams) do t:release() end
         error(("search_grid: no drone for strip %d of %d: %s"):format(i, p.drones, err))
       end
       teams[i] = team
     end
 
-    -- Every drone flies its strip at once; the area is covered when all are done.
-    local flights = {}
+    -- Every drone flies its strip at once; each reports to `finished` (so the
+    -- first failure ends the search at once); the area is covered when all are done.
+    local finished = swarm:channel{ kind = "mpsc", capacity = #strips }
     for i, strip in ipairs(strips) do
       local id = teams[i]:ids()[1]
       flights[i] = swarm:spawn(function()
-        fly(swarm, id, strip:waypoints(p.spacing))
-        say("strip %d (x %g to %g) flown by drone %d", i, strip.min.x, strip.max.x, id)
-        return { drone = id, t = swarm:now() }
+        local ok, err = pcall(fly, swarm, id, strip:waypoints(p.spacing))
+        if ok then say("strip %d (x %g to %g) flown by drone %d", i, strip.min.x, strip.max.x, id) end
+        finished:send{ strip = i, drone = id, t = swarm:now(), err = not ok and err or nil }
       end)
     end
     local done = {}
-    for i, flight in ipairs(flights) do done[i] = assert(flight:wait()) end
+    for _ = 1, #strips do
+      local r = finished:recv()
+      if r.err then error(r.err, 0) end
+      done[r.strip] = { drone = r.drone, t = r.t }
+    end
     local report = { covered = true, strips = done, t = swarm:now() }
 
     for _, team in ipairs(teams) do

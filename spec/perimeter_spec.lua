@@ -97,4 +97,33 @@ describe("missions/perimeter.lua", function()
     assert.matches("perimeter needs 8 guards: not_enough_drones", task.error, 1, true)
     assert.same({ x = 0, y = 50, z = 10 }, swarm:drone(0):position())
   end)
+  it("stands down completely: no handler left behind, no drone kept, no scout", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(10)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
+    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    assert.equal("done", task.status)
+    assert.same({}, swarm:missions("assigned"))
+    assert.same({}, swarm:missions("pending"))
+    swarm:add_target{ position = { 100, 100 }, threat = "critical" } -- inside the old ring
+    swarm:run_for(60)
+    assert.equal(0, swarm:stats().handler_errors)
+    assert.equal(10, swarm:team({ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }):size())
+  end)
+
+  it("cancelled, it frees its guards and ends its scout's mission", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(10)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
+    swarm:run_for(40) -- ring formed at 25.8, scout patrolling
+    assert.equal(1, #swarm:missions("assigned"))
+    task:cancel()
+    assert.same({}, swarm:missions("assigned"))
+    assert.equal(1, #swarm:missions("cancelled"))
+    swarm:run_for(0.1) -- commands take effect at the next tick
+    for id = 0, 7 do assert.equal("returning", swarm:drone(id):state()) end
+    assert.equal(8, swarm:team({ 0, 1, 2, 3, 4, 5, 6, 7 }):size())
+  end)
 end)

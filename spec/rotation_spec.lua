@@ -87,4 +87,32 @@ describe("missions/rotation.lua", function()
     assert.equal("failed", task.status)
     assert.matches("rotation: no charged drone for station 3", task.error, 1, true)
   end)
+  it("drones on duty are not given missions: a mission goes to a spare drone", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(6)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/rotation.lua"), { quiet = true, duration = 60 })
+    swarm:run_for(20) -- drones 1, 2, 3 hover on their stations
+    local id = swarm:create_mission{ area = starling.area{ min = { 50, 50 }, max = { 150, 150 } } }
+    -- nearest the centre (100, 100) are the station drones; of the spares,
+    -- 0 (0, 0) and 4 (200, 0) are both 141.4 m away: the lower id
+    assert.equal(0, swarm:mission(id).drone)
+    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    local report
+    swarm:spawn(function() report = task:wait() end)
+    swarm:run_for(0.1)
+    assert.same({}, report.vacated)
+  end)
+
+  it("cancelled, it sends its drones home and frees them", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(6)
+    swarm:run_for(0.1)
+    local task = swarm:run_mission(starling.load_mission("missions/rotation.lua"), { quiet = true })
+    swarm:run_for(20)
+    task:cancel()
+    swarm:run_for(0.1) -- commands take effect at the next tick
+    for id = 1, 3 do assert.equal("returning", swarm:drone(id):state()) end
+    assert.equal(6, swarm:team({ 0, 1, 2, 3, 4, 5 }):size())
+  end)
 end)

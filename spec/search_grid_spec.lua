@@ -192,4 +192,62 @@ describe("missions/search_grid.lua", function()
     end
     assert.equal(5, swarm:team(5):size())
   end)
+  it("a drone sent home to charge resumes its strip at the waypoint it was heading for", function()
+    local swarm = starling.swarm{}
+    -- an early critical level, so the way home never runs the battery dry
+    swarm:spawn_drone{ base = { 0, 0, 0 }, low_battery = 50, critical_battery = 45 }
+    swarm:run_for(0.1)
+    local arrivals, states = {}, {}
+    swarm:on("drone_state", function(ev)
+      states[#states + 1] = ev.state .. ":" .. ev.reason
+      if ev.state == "idle" and ev.reason == "arrived" then
+        local p = swarm:drone(0):position()
+        arrivals[#arrivals + 1] = { p.x, p.y, p.z }
+      end
+    end)
+    -- one strip 100 x 400, rows 20 m apart: 20 rows, 2,380 m; the battery
+    -- lasts 85 s of flight before the critical return
+    local task = swarm:run_mission(starling.load_mission(MISSION),
+      { quiet = true, max_x = 100, max_y = 400, drones = 1 })
+    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 1000))
+    assert.equal("done", task.status)
+    local want = {}
+    for _, wp in ipairs(starling.area{ min = { 0, 0 }, max = { 100, 400 }, altitude = 30 }:waypoints(20)) do
+      want[#want + 1] = { wp.x, wp.y, wp.z }
+    end
+    assert.same(want, arrivals) -- every waypoint, in order, none skipped
+    local went_home = 0
+    for _, st in ipairs(states) do
+      if st == "returning:low_battery" then went_home = went_home + 1 end
+    end
+    assert.equal(6, went_home) -- 55 s of flight per sortie, the rows ever further from base
+  end)
+
+  it("a drone that goes down fails the search with its reason, and frees the others", function()
+    local swarm = fleet()
+    local task = swarm:run_mission(starling.load_mission(MISSION), { quiet = true })
+    swarm:run_for(5)
+    swarm:drone(2):fail("gps")
+    swarm:run_for(0.5)
+    assert.equal("failed", task.status)
+    assert.matches("search_grid: drone 2 is down (gps_failure)", task.error, 1, true)
+    swarm:run_for(100)
+    assert.equal(4, swarm:team({ 0, 1, 3, 4 }):size())
+  end)
+
+  it("cancelled, it stops every flight and frees the drones", function()
+    local swarm = fleet()
+    local task = swarm:run_mission(starling.load_mission(MISSION), { quiet = true })
+    swarm:run_for(5)
+    task:cancel()
+    swarm:run_for(20) -- each finishes the leg it was on, then hovers
+    local at = {}
+    for id = 0, 3 do at[id] = swarm:drone(id):position() end
+    swarm:run_for(30)
+    for id = 0, 3 do
+      assert.equal("idle", swarm:drone(id):state())
+      assert.same(at[id], swarm:drone(id):position()) -- no further leg
+    end
+    assert.equal(5, swarm:team(5):size())
+  end)
 end)

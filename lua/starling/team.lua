@@ -149,8 +149,10 @@ function Team:return_to_base()
 end
 
 --- team:release() -> true; the drones are free for missions again, where
--- they are.  The team cannot be used afterwards.
+-- they are.  The team cannot be used afterwards; releasing it again is
+-- harmless (cleanup code need not track what it released).
 function Team:release()
+  if getmetatable(self) == Team and self._released then return true end
   check_team(self, "team:release")
   end_formation(self)
   for _, id in ipairs(self._ids) do self._swarm:_reserve(id, false) end
