@@ -27,8 +27,9 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run FILE [ARGS...]   run a Lua script with the starling library; a file\n"
-    "                       returning a mission is flown on 20 drones in\n"
-    "                       virtual time\n"
+    "                       returning a mission is flown in virtual time:\n"
+    "                       --drones N (20)  --seed S (1)  --duration T (3600)\n"
+    "                       --set name=value (a mission param)  --virtual\n"
     "  help                 show this text\n"
     "  version              print the version\n";
 
@@ -99,9 +100,14 @@ static int run_file(const char *file, int argc, char **argv) {
       lua_pushliteral(L, "starling.runner");
       int rc = lua_pcall(L, 1, 1, 1);
       if (rc == LUA_OK) {
-        lua_getfield(L, -1, "run");
+        lua_getfield(L, -1, "main");
         lua_pushvalue(L, -3);
-        rc = lua_pcall(L, 1, 1, 1);
+        lua_createtable(L, argc, 0); /* the options after FILE */
+        for (int i = 0; i < argc; i++) {
+          lua_pushstring(L, argv[i]);
+          lua_rawseti(L, -2, i + 1);
+        }
+        rc = lua_pcall(L, 2, 1, 1);
       }
       if (rc != LUA_OK) {
         fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
