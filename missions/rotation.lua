@@ -8,7 +8,7 @@
 -- coordinator gives it no mission.  Drones charge at their bases and come
 -- back into the rotation when full.
 --
---   starling run missions/rotation.lua --drones 6 --set duration=3600
+--   starling run missions/rotation.lua --drones 6 --set duration=3600 --duration 3700
 local starling = require "starling"
 
 return starling.mission{
