@@ -217,7 +217,7 @@ typedef struct throttle_op {
 
 static void throttle_push(sl_op *op, sl_item *it) {
   throttle_op *t = (throttle_op *)op;
-  int64_t now = sl_engine_now(op->s->e);
+  int64_t now = it->t; /* the item's time, as window_push */
   if (t->passed && now - t->last < t->every)
     return;
   t->passed = 1;

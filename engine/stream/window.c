@@ -45,7 +45,9 @@ static void window_due(sl_timer *t) { window_emit(t->data); }
 
 static void window_push(sl_op *op, sl_item *it) {
   window_op *w = (window_op *)op;
-  int64_t now = sl_engine_now(op->s->e);
+  /* The item's own time (taken when it entered the stream): a telemetry
+   * pass stamps a million samples with one clock read, not a million. */
+  int64_t now = it->t;
   if (w->batch != NULL && now - w->first >= w->seconds)
     window_emit(w);
   if (w->batch == NULL) {
@@ -210,7 +212,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static void agg_push(sl_op *op, sl_item *it) {
   agg_op *a = (agg_op *)op;
-  int64_t now = sl_engine_now(op->s->e);
+  int64_t now = it->t; /* as window_push */
   if (a->cur != NULL && now - a->first >= a->seconds)
     agg_emit(a);
   if (a->cur == NULL) {
