@@ -2,9 +2,9 @@
 -- (API.md section 11: 0 finished, 1 failed; 2 for bad options or params).
 local BIN = "./build/starling"
 
-local function run(args)
+local function run(args, env)
   local out = os.tmpname()
-  local ok, how, code = os.execute(("%s run %s >%s 2>&1"):format(BIN, args, out))
+  local ok, how, code = os.execute(("%s %s run %s >%s 2>&1"):format(env or "STARLING_LOG=", BIN, args, out))
   local f = assert(io.open(out))
   local text = f:read("a")
   f:close()
@@ -14,31 +14,66 @@ local function run(args)
 end
 
 describe("starling run on a mission file", function()
-  it("flies it and exits 0 when it finished", function()
+  it("flies it, logs its events, and exits 0 when it finished", function()
     local code, text = run("spec/fixtures/survey.lua --drones 3 --set drones=3 --set label=north")
     assert.equal(0, code)
-    assert.matches("T%+000%.000  3 drones spawned; flying mission 'survey'\n", text)
-    assert.matches("mission 'survey' finished\n", text)
-    assert.matches("swarm shutdown complete\n$", text)
+    local lines = {}
+    for line in text:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.same({
+      "T+0.000 INFO module=run drones=3 seed=1 fleet spawned",
+      "T+0.000 INFO module=event drone=0 drone_registered",
+      "T+0.000 INFO module=event drone=1 drone_registered",
+      "T+0.000 INFO module=event drone=2 drone_registered",
+      "T+0.100 INFO module=run mission=survey mission started",
+      -- drone 2 from (100, 0, 0) to (100, 20, 20): 28.3 m, lands at 2.9;
+      -- drone 0 from the origin to (100, 0, 20): 102.0 m, lands at 10.2
+      "T+10.200 INFO module=run mission=survey mission finished",
+      "T+10.200 INFO module=run Initiating swarm shutdown",
+      "T+10.200 INFO module=event drone=2 drone_unregistered",
+      "T+10.200 INFO module=event drone=1 drone_unregistered",
+      "T+10.200 INFO module=event drone=0 drone_unregistered",
+      "T+10.200 INFO module=event system_shutdown",
+      "T+10.200 INFO module=run Swarm shutdown complete",
+    }, lines)
+  end)
+
+  it("--log and STARLING_LOG choose what is logged, per module", function()
+    local _, text = run("spec/fixtures/survey.lua --drones 1 --set drones=1 --log warn,run=info")
+    assert.equal("T+0.000 INFO module=run drones=1 seed=1 fleet spawned\n"
+      .. "T+0.100 INFO module=run mission=survey mission started\n"
+      .. "T+10.200 INFO module=run mission=survey mission finished\n"
+      .. "T+10.200 INFO module=run Initiating swarm shutdown\n"
+      .. "T+10.200 INFO module=run Swarm shutdown complete\n", text)
+    local code
+    code, text = run("spec/fixtures/survey.lua --drones 1 --set drones=1", "STARLING_LOG=event=debug,run=error")
+    assert.equal(0, code)
+    assert.matches("T%+0%.100 DEBUG module=event drone=0 reason=commanded state=moving drone_state\n", text)
+    assert.not_matches("module=run", text)
+    code, text = run("spec/fixtures/survey.lua --log loud")
+    assert.equal(2, code)
+    assert.equal("starling run: --log: unknown log level 'loud' (levels: error warn info debug trace)\n", text)
   end)
 
   it("exits 1 when the mission failed, with its error", function()
-    local code, text = run("spec/fixtures/failing.lua")
+    local code, text = run("spec/fixtures/failing.lua --drones 1")
     assert.equal(1, code)
-    assert.matches("T%+001%.100  mission 'failing' failed: spec/fixtures/failing.lua:6: lost the plot\n", text)
+    assert.matches("T+1.100 ERROR module=lua task failed: spec/fixtures/failing.lua:6: lost the plot\n", text, 1, true)
+    assert.matches('T+1.100 ERROR module=run error="spec/fixtures/failing.lua:6: lost the plot" '
+      .. "mission=failing mission failed\n", text, 1, true)
   end)
 
   it("exits 1 when the mission did not finish within --duration", function()
-    local code, text = run("spec/fixtures/survey.lua --duration 5")
+    local code, text = run("spec/fixtures/survey.lua --duration 5 --log warn")
     assert.equal(1, code)
-    assert.matches("mission 'survey' still running after 5 s: cancelled\n", text)
+    assert.equal("T+5.100 WARN module=run duration=5 mission=survey "
+      .. "mission still running at the end of --duration: cancelled\n", text)
   end)
 
   it("exits 2 on a bad option or param, naming it, before anything flies", function()
     local code, text = run("spec/fixtures/survey.lua --bogus")
     assert.equal(2, code)
     assert.equal("starling run: unknown option '--bogus' (options: --drones N, --seed S, --duration T, "
-      .. "--set name=value, --virtual)\n", text)
+      .. "--set name=value, --log LEVEL, --virtual)\n", text)
     code, text = run("spec/fixtures/survey.lua --set dronez=2")
     assert.equal(2, code)
     assert.matches("starling run: run_mission: mission 'survey' has no parameter 'dronez' "

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lsl.h"
+#include "rt/log.h"
 
 static char swarms_key; /* registry[&swarms_key] = weak {S -> swarm} */
 
@@ -94,9 +95,91 @@ int lsl_protect(lsl_swarm *S, lua_CFunction fn, void *ud) {
 }
 
 void lsl_log_error(lsl_swarm *S, const char *what, const char *msg) {
-  int64_t us = sl_engine_now(&S->engine);
-  fprintf(stderr, "T+%lld.%03lld ERROR %s: %s\n", (long long)(us / 1000000),
-          (long long)(us % 1000000 / 1000), what, msg ? msg : "(no message)");
+  if (!sl_log_enabled("lua", SL_LOG_ERROR))
+    return;
+  size_t n = strlen(what) + strlen(msg ? msg : "(no message)") + 3;
+  char *line = malloc(n);
+  if (line == NULL)
+    return;
+  snprintf(line, n, "%s: %s", what, msg ? msg : "(no message)");
+  sl_log_write(&S->engine, SL_LOG_ERROR, "lua", NULL, line);
+  free(line);
+}
+
+/* key=value text from a table of fields, keys sorted; values with spaces,
+ * quotes or '=' are quoted. */
+static void log_pairs(lua_State *L, int idx, luaL_Buffer *b) {
+  idx = lua_absindex(L, idx);
+  lua_newtable(L); /* sorted keys */
+  int keys = lua_gettop(L);
+  lua_Integer n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, keys, ++n);
+    }
+  }
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "sort");
+  lua_pushvalue(L, keys);
+  lua_call(L, 1, 0);
+  lua_pop(L, 1);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, keys, i);
+    const char *k = lua_tostring(L, -1);
+    lua_gettable(L, idx);
+    size_t len;
+    const char *v = luaL_tolstring(L, -1, &len);
+    int quote = len == 0 || strpbrk(v, " \"=\t\n") != NULL;
+    if (luaL_bufflen(b) > 0)
+      luaL_addchar(b, ' ');
+    luaL_addstring(b, k);
+    luaL_addchar(b, '=');
+    if (quote)
+      luaL_addchar(b, '"');
+    luaL_addlstring(b, v, len);
+    if (quote)
+      luaL_addchar(b, '"');
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+}
+
+/* swarm:_log(level, module, message, fields): a log line (rt/log.h), with
+ * the swarm's clock.  Internal: the runner's and the REPL's. */
+static int swarm_log(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  size_t llen;
+  const char *lname = luaL_checklstring(L, 2, &llen);
+  int level = sl_log_level_of(lname, llen);
+  if (level < 0)
+    return luaL_error(L, "unknown log level '%s' (levels: error warn info "
+                         "debug trace)", lname);
+  const char *module = luaL_checkstring(L, 3);
+  const char *msg = luaL_checkstring(L, 4);
+  if (!sl_log_enabled(module, level))
+    return 0;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  if (lua_istable(L, 5))
+    log_pairs(L, 5, &b);
+  luaL_pushresult(&b);
+  sl_log_write(&S->engine, level, module, lua_tostring(L, -1), msg);
+  return 0;
+}
+
+/* core.log_configure(spec) -> true, or nil, message */
+static int core_log_configure(lua_State *L) {
+  char err[200];
+  if (sl_log_configure(luaL_checkstring(L, 1), err, sizeof err) != 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 int64_t lsl_check_seconds(lua_State *L, int idx, const char *what) {
@@ -366,6 +449,7 @@ static const luaL_Reg swarm_methods[] = {
     {"supervise", lsl_swarm_supervise},
     {"shutdown", swarm_shutdown},
     {"close", swarm_close},
+    {"_log", swarm_log},
     {NULL, NULL},
 };
 
@@ -416,6 +500,8 @@ int luaopen_starling_core(lua_State *L) {
   lua_setfield(L, -2, "waypoints");
   lsl_pred_open(L, -1);
   lsl_team_open(L, -1);
+  lua_pushcfunction(L, core_log_configure);
+  lua_setfield(L, -2, "log_configure");
   luaL_getmetatable(L, LSL_CHANNEL);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "channel_methods");

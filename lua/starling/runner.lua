@@ -1,21 +1,47 @@
 -- starling.runner: what `starling run FILE [options]` does with a file that
 -- returns a mission (API.md sections 10 and 11): a fresh swarm of N drones
--- (default 20), the mission run with its params, and a graceful shutdown.
--- Options today: --drones N, --seed S, --duration T, --set name=value,
--- --virtual (the only clock so far).  --speed, --control and --log arrive
--- with the command line's issue and are refused until then, by name.
+-- (default 20), the mission run with its params, its events logged, and a
+-- graceful shutdown.  Options today: --drones N, --seed S, --duration T,
+-- --set name=value, --log LEVEL, --virtual (the only clock so far).
+-- --speed and --control arrive with the command line's issue and are
+-- refused until then, by name.
 local starling = require "starling"
+local core = require "starling.core"
 
 local M = {}
+
+-- Events worth more (or less) than info.
+local LEVEL = {
+  drone_state = "debug", battery_low = "warn", drone_offline = "warn",
+  drone_restarted = "warn", actor_restarted = "warn", mission_failed = "warn",
+  supervisor_stopped = "error",
+}
+
+-- An event as log fields: its scalars, and a target as target=ID threat=T.
+local function fields(ev)
+  local f = {}
+  for k, v in pairs(ev) do
+    if k == "target" and type(v) == "table" then
+      f.target, f.threat = v.id, v.threat
+    elseif k ~= "type" and k ~= "t" and type(v) ~= "table" then
+      f[k] = v
+    end
+  end
+  return f
+end
 
 --- Flies `mission`; returns the exit code: 0 when it finished, 1 when it
 -- failed or did not finish within `duration` virtual seconds.
 function M.run(mission, opts)
   opts = opts or {}
   local swarm = starling.swarm{ seed = opts.seed or 1 }
+  local function log(level, msg, f) swarm:_log(level, "run", msg, f) end
+  swarm:on("*", function(ev)
+    swarm:_log(LEVEL[ev.type] or "info", "event", ev.type, fields(ev))
+  end)
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
-  io.stderr:write(("T+%07.3f  %d drones spawned; flying mission '%s'\n"):format(swarm:now(), n, mission.name))
+  log("info", "fleet spawned", { drones = n, seed = opts.seed or 1 })
   swarm:run_for(0.1) -- the fleet turns idle: eligible for teams and missions
   -- params are checked before anything flies (an unknown name is an error)
   local ok, task = pcall(swarm.run_mission, swarm, mission, opts.params)
@@ -23,25 +49,28 @@ function M.run(mission, opts)
     swarm:shutdown{}
     error(task, 0)
   end
-  local finished = swarm:run_until(function() return task.status ~= "running" end, opts.duration or 3600)
+  log("info", "mission started", { mission = mission.name })
+  local duration = opts.duration or 3600
+  local finished = swarm:run_until(function() return task.status ~= "running" end, duration)
   local code = 0
   if not finished then
-    io.stderr:write(("T+%07.3f  mission '%s' still running after %g s: cancelled\n"):format(
-      swarm:now(), mission.name, opts.duration or 3600))
+    log("warn", "mission still running at the end of --duration: cancelled",
+      { mission = mission.name, duration = duration })
     task:cancel()
     code = 1
   elseif task.status == "failed" then
-    io.stderr:write(("T+%07.3f  mission '%s' failed: %s\n"):format(swarm:now(), mission.name, task.error))
+    log("error", "mission failed", { mission = mission.name, error = task.error })
     code = 1
   else
-    io.stderr:write(("T+%07.3f  mission '%s' finished\n"):format(swarm:now(), mission.name))
+    log("info", "mission finished", { mission = mission.name })
   end
+  log("info", "Initiating swarm shutdown")
   swarm:shutdown{}
-  io.stderr:write(("T+%07.3f  swarm shutdown complete\n"):format(swarm:now()))
+  log("info", "Swarm shutdown complete")
   return code
 end
 
-local LATER = { ["--speed"] = true, ["--control"] = true, ["--log"] = true }
+local LATER = { ["--speed"] = true, ["--control"] = true }
 
 -- "--set name=value": numbers and booleans where the text is one.
 local function value_of(text)
@@ -77,12 +106,17 @@ function M.parse(args)
       local name, text = v:match("^([%a_][%w_]*)=(.*)$")
       if not name then return nil, ("--set wants name=value (got '%s')"):format(v) end
       opts.params[name] = value_of(text)
+    elseif a == "--log" then
+      local v, err = need(a)
+      if not v then return nil, err end
+      local ok, why = core.log_configure(v)
+      if not ok then return nil, "--log: " .. why end
     elseif a == "--virtual" then
       opts.virtual = true
     elseif LATER[a] then
       return nil, ("%s is not supported yet: starling run flies missions in virtual time for now"):format(a)
     else
-      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --virtual)"):format(a)
+      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --log LEVEL, --virtual)"):format(a)
     end
     i = i + 1
   end
