@@ -20,7 +20,7 @@ test: build
 	@scripts/test
 
 demo: build
-	$(BUILD)/starling run missions/patrol.lua
+	$(BUILD)/starling run missions/patrol.lua --speed 10
 
 bench: build
 	@scripts/bench

@@ -53,7 +53,7 @@ static long rss_bytes(void) {
 
 int main(void) {
   sl_engine e;
-  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0};
+  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0, 1.0};
   if (sl_engine_init(&e, &opts) != 0)
     return 1;
   (void)rss_bytes(); /* fault in whatever the first call needs */

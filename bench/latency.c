@@ -127,7 +127,7 @@ static int phase(sl_engine *e, sl_id target, int ask, const char *name) {
 
 int main(void) {
   sl_engine e;
-  sl_engine_opts opts = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts opts = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   if (sl_engine_init(&e, &opts) != 0) {
     fprintf(stderr, "latency: engine init failed\n");
     return 1;

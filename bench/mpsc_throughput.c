@@ -54,7 +54,7 @@ static void consume(sl_engine *e, void *ud) {
 
 static int run(int producers) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   sl_engine_init(&e, &o);
   static const sl_elem_ops ops = {sizeof(int64_t), NULL, NULL};
   sl_mpsc ch;

@@ -68,7 +68,7 @@ static uint64_t lap(sl_engine *e, sl_id first, int64_t hops) {
 
 int main(void) {
   sl_engine e;
-  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0};
+  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0, 1.0};
   if (sl_engine_init(&e, &opts) != 0) {
     fprintf(stderr, "ring: engine init failed\n");
     return 1;

@@ -110,7 +110,7 @@ int main(void) {
   }
   memset(states, 0xff, PARENTS * sizeof(*states)); /* fault the pages in */
   sl_engine e;
-  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0};
+  sl_engine_opts opts = {SL_CLOCK_VIRTUAL, 1, 0, 0, 1.0};
   if (sl_engine_init(&e, &opts) != 0) {
     fprintf(stderr, "skynet: engine init failed\n");
     return 1;

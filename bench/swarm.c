@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
   }
   long rss0 = rss_kb();
   sl_engine e;
-  sl_engine_opts eo = {real ? SL_CLOCK_REAL : SL_CLOCK_VIRTUAL, 1, 0, 0};
+  sl_engine_opts eo = {real ? SL_CLOCK_REAL : SL_CLOCK_VIRTUAL, 1, 0, 0, 1.0};
   if (sl_engine_init(&e, &eo) != 0)
     return 1;
   sl_swarm sw;

@@ -71,6 +71,21 @@ describe("swarm clock", function()
     assert.is_false(fired)
   end)
 
+  it("speed: real time K times faster, and only on the real clock", function()
+    local swarm = starling.swarm{ clock = "real", speed = 50 }
+    local fired
+    swarm:after(1, function() fired = swarm:now() end)
+    local w0 = os.time()
+    swarm:run_for(2) -- 2 s of swarm time: 40 ms of wall time
+    assert.is_true(fired >= 1 and fired < 1.5)
+    assert.is_true(os.time() - w0 <= 1)
+    assert.has_error(function() starling.swarm{ speed = 2 } end,
+      'starling.swarm: option \'speed\' needs clock = "real" (virtual time runs as fast as it can)')
+    assert.has_error(function() starling.swarm{ clock = "real", speed = 0 } end,
+      "starling.swarm: option 'speed' must be in (0, 10000] (got 0.0)")
+    swarm:close()
+  end)
+
   it("run_until checks after every tick and returns true", function()
     local swarm = starling.swarm{ tick = 0.1 }
     local checks = {}

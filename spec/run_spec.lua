@@ -4,7 +4,7 @@ local BIN = "./build/starling"
 
 local function run(args, env)
   local out = os.tmpname()
-  local ok, how, code = os.execute(("%s %s run %s >%s 2>&1"):format(env or "STARLING_LOG=", BIN, args, out))
+  local _, how, code = os.execute(("%s %s run %s >%s 2>&1"):format(env or "STARLING_LOG=", BIN, args, out))
   local f = assert(io.open(out))
   local text = f:read("a")
   f:close()
@@ -15,12 +15,12 @@ end
 
 describe("starling run on a mission file", function()
   it("flies it, logs its events, and exits 0 when it finished", function()
-    local code, text = run("spec/fixtures/survey.lua --drones 3 --set drones=3 --set label=north")
+    local code, text = run("spec/fixtures/survey.lua --virtual --drones 3 --set drones=3 --set label=north")
     assert.equal(0, code)
     local lines = {}
     for line in text:gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.same({
-      "T+0.000 INFO module=run drones=3 seed=1 fleet spawned",
+      "T+0.000 INFO module=run clock=virtual drones=3 seed=1 fleet spawned",
       "T+0.000 INFO module=event drone=0 drone_registered",
       "T+0.000 INFO module=event drone=1 drone_registered",
       "T+0.000 INFO module=event drone=2 drone_registered",
@@ -38,24 +38,24 @@ describe("starling run on a mission file", function()
   end)
 
   it("--log and STARLING_LOG choose what is logged, per module", function()
-    local _, text = run("spec/fixtures/survey.lua --drones 1 --set drones=1 --log warn,run=info")
-    assert.equal("T+0.000 INFO module=run drones=1 seed=1 fleet spawned\n"
+    local _, text = run("spec/fixtures/survey.lua --virtual --drones 1 --set drones=1 --log warn,run=info")
+    assert.equal("T+0.000 INFO module=run clock=virtual drones=1 seed=1 fleet spawned\n"
       .. "T+0.100 INFO module=run mission=survey mission started\n"
       .. "T+10.200 INFO module=run mission=survey mission finished\n"
       .. "T+10.200 INFO module=run Initiating swarm shutdown\n"
       .. "T+10.200 INFO module=run Swarm shutdown complete\n", text)
     local code
-    code, text = run("spec/fixtures/survey.lua --drones 1 --set drones=1", "STARLING_LOG=event=debug,run=error")
+    code, text = run("spec/fixtures/survey.lua --virtual --drones 1 --set drones=1", "STARLING_LOG=event=debug,run=error")
     assert.equal(0, code)
     assert.matches("T%+0%.100 DEBUG module=event drone=0 reason=commanded state=moving drone_state\n", text)
     assert.not_matches("module=run", text)
-    code, text = run("spec/fixtures/survey.lua --log loud")
+    code, text = run("spec/fixtures/survey.lua --virtual --log loud")
     assert.equal(2, code)
     assert.equal("starling run: --log: unknown log level 'loud' (levels: error warn info debug trace)\n", text)
   end)
 
   it("exits 1 when the mission failed, with its error", function()
-    local code, text = run("spec/fixtures/failing.lua --drones 1")
+    local code, text = run("spec/fixtures/failing.lua --virtual --drones 1")
     assert.equal(1, code)
     assert.matches("T+1.100 ERROR module=lua task failed: spec/fixtures/failing.lua:6: lost the plot\n", text, 1, true)
     assert.matches('T+1.100 ERROR module=run error="spec/fixtures/failing.lua:6: lost the plot" '
@@ -63,38 +63,57 @@ describe("starling run on a mission file", function()
   end)
 
   it("exits 1 when the mission did not finish within --duration", function()
-    local code, text = run("spec/fixtures/survey.lua --duration 5 --log warn")
+    local code, text = run("spec/fixtures/survey.lua --virtual --duration 5 --log warn")
     assert.equal(1, code)
     assert.equal("T+5.100 WARN module=run duration=5 mission=survey "
       .. "mission still running at the end of --duration: cancelled\n", text)
   end)
 
   it("exits 2 on a bad option or param, naming it, before anything flies", function()
-    local code, text = run("spec/fixtures/survey.lua --bogus")
+    local code, text = run("spec/fixtures/survey.lua --virtual --bogus")
     assert.equal(2, code)
     assert.equal("starling run: unknown option '--bogus' (options: --drones N, --seed S, --duration T, "
-      .. "--set name=value, --log LEVEL, --virtual)\n", text)
-    code, text = run("spec/fixtures/survey.lua --set dronez=2")
+      .. "--set name=value, --log LEVEL, --virtual, --speed K)\n", text)
+    code, text = run("spec/fixtures/survey.lua --virtual --set dronez=2")
     assert.equal(2, code)
     assert.matches("starling run: run_mission: mission 'survey' has no parameter 'dronez' "
       .. "(parameters: altitude, drones, label, x, y)\n", text, 1, true)
-    code, text = run("spec/fixtures/survey.lua --set drones=many")
+    code, text = run("spec/fixtures/survey.lua --virtual --set drones=many")
     assert.equal(2, code)
     assert.matches("parameter 'drones' of mission 'survey' must be a number (got string)", text, 1, true)
-    code, text = run("spec/fixtures/survey.lua --drones 0")
+    code, text = run("spec/fixtures/survey.lua --virtual --drones 0")
     assert.equal(2, code)
     assert.equal("starling run: --drones wants a whole number of drones, at least 1 (got '0')\n", text)
-    code, text = run("spec/fixtures/survey.lua --speed 10")
+    code, text = run("spec/fixtures/survey.lua --virtual --speed 10")
     assert.equal(2, code)
-    assert.equal("starling run: --speed is not supported yet: starling run flies missions in virtual time for now\n", text)
-    code, text = run("spec/fixtures/survey.lua --set")
+    assert.equal("starling run: --virtual and --speed exclude each other\n", text)
+    code, text = run("spec/fixtures/survey.lua --virtual --control /tmp/x.sock")
+    assert.equal(2, code)
+    assert.equal("starling run: --control is not supported yet (the control socket comes with the REPL)\n", text)
+    code, text = run("spec/fixtures/survey.lua --virtual --set")
     assert.equal(2, code)
     assert.equal("starling run: --set needs a value\n", text)
   end)
 
   it("exits 1 on a file that does not compile, with file:line", function()
-    local code, text = run("spec/fixtures/syntax_error.lua")
+    local code, text = run("spec/fixtures/syntax_error.lua --virtual")
     assert.equal(1, code)
     assert.matches("spec/fixtures/syntax_error.lua:1:", text, 1, true)
+  end)
+  it("Ctrl+C or SIGTERM: a graceful shutdown, the seed's lines, exit 130", function()
+    local code, text = run("spec/fixtures/interrupt.lua --virtual --drones 2 --log warn,run=info")
+    assert.equal(130, code)
+    assert.equal("T+0.000 INFO module=run clock=virtual drones=2 seed=1 fleet spawned\n"
+      .. "T+0.100 INFO module=run mission=interrupt mission started\n"
+      .. "T+1.000 WARN module=run signal=SIGINT Received Ctrl+C\n"
+      .. "T+1.000 INFO module=run Initiating swarm shutdown\n"
+      .. "T+1.000 INFO module=run Swarm shutdown complete\n", text)
+    -- on the real clock, 5x: the same, with wall-clock times
+    code, text = run("spec/fixtures/interrupt.lua --speed 5 --drones 2 --set signal=TERM --log warn,run=info")
+    assert.equal(130, code)
+    local T = "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ"
+    assert.matches("^" .. T .. " INFO module=run clock=\"real x5\" drones=2 seed=1 fleet spawned\n", text)
+    assert.matches("\n" .. T .. " WARN module=run signal=SIGTERM Received SIGTERM\n", text)
+    assert.matches("\n" .. T .. " INFO module=run Swarm shutdown complete\n$", text)
   end)
 end)

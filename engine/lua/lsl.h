@@ -214,6 +214,9 @@ struct sl_pred *lsl_checkpred(lua_State *L, int idx);
 void lsl_team_methods(lua_State *L, int methods);
 void lsl_team_open(lua_State *L, int core);
 
+/* lsl_signal.c: SIGINT/SIGTERM recorded for the runner */
+void lsl_signal_open(lua_State *L, int core);
+
 /* lsl_opts.c: option tables */
 void lsl_check_options(lua_State *L, int idx, const char *fname,
                        const char *const allowed[]);

@@ -207,7 +207,8 @@ int lsl_fail(lua_State *L, int err) {
 static const char *const swarm_options[] = {
     "seed",         "clock",          "tick",         "telemetry_interval",
     "health_check", "offline_after",  "event_capacity", "auto_support",
-    "budget",       "targets",        "drone",        NULL};
+    "budget",       "targets",        "drone",        "speed",
+    NULL};
 static const char *const clocks[] = {"virtual", "real", NULL};
 
 static int64_t opt_period(lua_State *L, const char *fn, const char *key,
@@ -224,6 +225,13 @@ static int swarm_new(lua_State *L) {
   lua_Integer seed = lsl_opt_integer(L, 1, fn, "seed", 1);
   int clock = lsl_opt_choice(L, 1, fn, "clock", "virtual", clocks);
   lua_Integer budget = lsl_opt_integer(L, 1, fn, "budget", 1000000);
+  lua_Number speed = lsl_opt_number(L, 1, fn, "speed", 1.0);
+  if (!(speed > 0) || speed > 10000)
+    luaL_error(L, "%s: option 'speed' must be in (0, 10000] (got %f)", fn,
+               (double)speed);
+  if (speed != 1.0 && !clock)
+    luaL_error(L, "%s: option 'speed' needs clock = \"real\" (virtual time "
+                  "runs as fast as it can)", fn);
   if (budget <= 0 || budget > INT32_MAX)
     luaL_error(L, "%s: option 'budget' must be a positive integer", fn);
   sl_swarm_opts so;
@@ -264,7 +272,7 @@ static int swarm_new(lua_State *L) {
   lsl_swarm *S = lua_newuserdatauv(L, sizeof(*S), 1);
   memset(S, 0, sizeof(*S));
   sl_engine_opts o = {clock ? SL_CLOCK_REAL : SL_CLOCK_VIRTUAL,
-                      (uint64_t)seed, 0, 0};
+                      (uint64_t)seed, 0, 0, (double)speed};
   int rc = sl_engine_init(&S->engine, &o);
   if (rc != 0)
     return luaL_error(L, "%s: cannot create the engine: %s", fn,
@@ -500,6 +508,7 @@ int luaopen_starling_core(lua_State *L) {
   lua_setfield(L, -2, "waypoints");
   lsl_pred_open(L, -1);
   lsl_team_open(L, -1);
+  lsl_signal_open(L, -1);
   lua_pushcfunction(L, core_log_configure);
   lua_setfield(L, -2, "log_configure");
   luaL_getmetatable(L, LSL_CHANNEL);

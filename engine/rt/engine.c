@@ -14,6 +14,7 @@
 #include "engine.h"
 
 #include <stdatomic.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,11 +67,12 @@ static int loop_init(sl_engine *e) {
 }
 
 int sl_engine_init(sl_engine *e, const sl_engine_opts *opts) {
-  static const sl_engine_opts defaults = {SL_CLOCK_VIRTUAL, 1, 0, 0};
+  static const sl_engine_opts defaults = {SL_CLOCK_VIRTUAL, 1, 0, 0, 1.0};
   if (opts == NULL)
     opts = &defaults;
   memset(e, 0, sizeof(*e));
   e->clock = opts->clock;
+  e->speed = opts->speed > 0 ? opts->speed : 1.0;
   e->origin_ns = uv_hrtime();
   e->batch = opts->batch ? opts->batch : 64;
   e->mailbox = opts->mailbox ? opts->mailbox : 64;
@@ -195,7 +197,8 @@ void sl__engine_timers_changed(sl_engine *e) {
    * timeout is not past the loop time, so an engine behind schedule would
    * re-arm and re-run wake_cb forever and never reach its deadline.  When
    * timers are overdue they run on the next iteration instead. */
-  uint64_t ms = due > now ? (uint64_t)(due - now + 999) / 1000 : 1;
+  uint64_t ms =
+      due > now ? (uint64_t)ceil((double)(due - now) / e->speed / 1000.0) : 1;
   uv_update_time(&e->loop);
   uv_timer_start(&e->wake, wake_cb, ms ? ms : 1, 0);
 }
@@ -231,8 +234,8 @@ void sl__engine_run_real(sl_engine *e, int64_t dt_us) {
     if (left <= 0)
       break;
     uv_update_time(&e->loop);
-    uv_timer_start(&e->deadline, deadline_cb, (uint64_t)(left + 999) / 1000,
-                   0);
+    uv_timer_start(&e->deadline, deadline_cb,
+                   (uint64_t)ceil((double)left / e->speed / 1000.0), 0);
     uv_run(&e->loop, UV_RUN_DEFAULT);
   }
   uv_timer_stop(&e->deadline);

@@ -46,6 +46,7 @@ typedef struct sl_engine_opts {
   uint64_t seed;
   uint32_t batch;   /* messages an actor handles per turn; 0: 64 */
   uint32_t mailbox; /* default mailbox bound; 0: 64 */
+  double speed;     /* real clock: engine seconds per wall second; 0: 1 */
 } sl_engine_opts;
 
 /* A unit of ready work: an actor's turn or a deferred continuation. */
@@ -63,6 +64,7 @@ struct sl_engine {
   sl_clock_kind clock;
   int64_t now; /* µs since init: the virtual clock, or the last real reading */
   uint64_t origin_ns;
+  double speed; /* real clock: engine seconds per wall second (1: real time) */
 
   sl_theap timers;
 
@@ -112,10 +114,14 @@ int sl_engine_init(sl_engine *e, const sl_engine_opts *opts);
  * not the engine's own is still open on the loop. */
 int sl_engine_close(sl_engine *e);
 
-/* Microseconds since sl_engine_init on the engine's clock. */
+/* Microseconds since sl_engine_init on the engine's clock (on the real
+ * clock, wall time times the engine's speed). */
 static inline int64_t sl_engine_now(sl_engine *e) {
-  if (e->clock == SL_CLOCK_REAL)
-    e->now = (int64_t)((uv_hrtime() - e->origin_ns) / 1000u);
+  if (e->clock == SL_CLOCK_REAL) {
+    uint64_t ns = uv_hrtime() - e->origin_ns;
+    e->now = e->speed == 1.0 ? (int64_t)(ns / 1000u)
+                             : (int64_t)((double)ns / 1000.0 * e->speed);
+  }
   return e->now;
 }
 

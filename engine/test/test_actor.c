@@ -259,7 +259,7 @@ TEST(waiting_sender_learns_the_actor_stopped) {
 }
 
 TEST(busy_actor_cannot_starve_others) {
-  sl_engine_opts o = {SL_CLOCK_VIRTUAL, 1, 8, 0}; /* batch of 8 */
+  sl_engine_opts o = {SL_CLOCK_VIRTUAL, 1, 8, 0, 1.0}; /* batch of 8 */
   sl_engine e;
   sl_engine_init(&e, &o);
   st busy = {0}, quiet = {0};

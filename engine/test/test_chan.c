@@ -206,7 +206,7 @@ static void post_thread(void *arg) {
 
 TEST(mpsc_post_from_threads_loses_nothing) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   dropped = 0;
   sl_mpsc ch;

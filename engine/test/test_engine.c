@@ -117,7 +117,7 @@ TEST(virtual_run_returns_when_nothing_is_left) {
 
 TEST(real_clock_run_for_never_returns_early) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   int early = 0;
   for (int i = 0; i < 20; i++) {
@@ -143,8 +143,8 @@ TEST(virtual_clock_never_sleeps) {
 
 TEST(same_seed_same_numbers) {
   sl_engine a, b, c;
-  sl_engine_opts o1 = {SL_CLOCK_VIRTUAL, 7, 0, 0}, o2 = {SL_CLOCK_VIRTUAL, 8, 0,
-                                                         0};
+  sl_engine_opts o1 = {SL_CLOCK_VIRTUAL, 7, 0, 0, 1.0};
+  sl_engine_opts o2 = {SL_CLOCK_VIRTUAL, 8, 0, 0, 1.0};
   sl_engine_init(&a, &o1);
   sl_engine_init(&b, &o1);
   sl_engine_init(&c, &o2);
@@ -205,7 +205,7 @@ static void produce(void *arg) {
 
 static void run_posting(sl_clock_kind clock) {
   sl_engine e;
-  sl_engine_opts o = {clock, 1, 0, 8}; /* small mailbox: posts must wait */
+  sl_engine_opts o = {clock, 1, 0, 8, 1.0}; /* small mailbox: posts must wait */
   REQUIRE(sl_engine_init(&e, &o) == 0);
   counter c = {0, 0, {0, 0, 0, 0}, 1};
   sl_behaviour b = {"count", NULL, count_handle, NULL};
@@ -235,7 +235,7 @@ static void called(sl_engine *e, void *ud, uintptr_t arg) { (*(int *)ud)++; }
 
 TEST(post_call_runs_on_the_engine) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   int n = 0;
   sl_engine_post_call(&e, called, &n);
@@ -255,7 +255,7 @@ static void slow_tick(sl_timer *t) {
 
 TEST(real_clock_behind_schedule_still_returns_at_the_deadline) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   sl_timer t;
   sl_timer_init(&e, &t);
@@ -268,5 +268,18 @@ TEST(real_clock_behind_schedule_still_returns_at_the_deadline) {
   CHECK(took < 200000000u); /* it used to spin in libuv's timer loop forever */
   CHECK(n >= 10);
   sl_timer_stop(&t);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(real_clock_at_speed_runs_engine_time_faster_than_wall_time) {
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 20.0};
+  sl_engine e;
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  uint64_t w0 = uv_hrtime();
+  sl_engine_run_for(&e, 2000000); /* 2 engine seconds */
+  double wall = (double)(uv_hrtime() - w0) / 1e9;
+  CHECK(sl_engine_now(&e) >= 2000000);
+  /* ~0.1 s of wall time at 20x (2 s at 1x; generous for valgrind) */
+  CHECK(wall >= 0.09 && wall < 1.5);
   CHECK_INT(sl_engine_close(&e), 0);
 }

@@ -155,7 +155,7 @@ TEST(suspended_actor_is_killed_at_the_deadline) {
 
 TEST(real_clock_close_leaves_no_handle_open) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   log_t log = {0};
   node n[4];

@@ -230,7 +230,7 @@ TEST(a_million_pending_timers) {
 
 TEST(real_clock_timer_fires_after_its_delay) {
   sl_engine e;
-  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0};
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
   REQUIRE(sl_engine_init(&e, &o) == 0);
   rec r = {0};
   tt a;

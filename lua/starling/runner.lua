@@ -1,9 +1,10 @@
 -- starling.runner: what `starling run FILE [options]` does with a file that
 -- returns a mission (API.md sections 10 and 11): a fresh swarm of N drones
 -- (default 20), the mission run with its params, its events logged, and a
--- graceful shutdown.  Options today: --drones N, --seed S, --duration T,
--- --set name=value, --log LEVEL, --virtual (the only clock so far).
--- --speed and --control arrive with the command line's issue and are
+-- graceful shutdown.  Options: --drones N, --seed S, --duration T,
+-- --set name=value, --log LEVEL, --virtual | --speed K (real time by
+-- default, K times faster with --speed).  Ctrl+C or SIGTERM shuts the swarm
+-- down gracefully (exit 130).  --control arrives with the REPL and is
 -- refused until then, by name.
 local starling = require "starling"
 local core = require "starling.core"
@@ -31,17 +32,21 @@ local function fields(ev)
 end
 
 --- Flies `mission`; returns the exit code: 0 when it finished, 1 when it
--- failed or did not finish within `duration` virtual seconds.
+-- failed or did not finish within `duration` seconds of swarm time, 130
+-- after SIGINT or SIGTERM.
 function M.run(mission, opts)
   opts = opts or {}
-  local swarm = starling.swarm{ seed = opts.seed or 1 }
+  local real = not opts.virtual
+  local swarm = starling.swarm{ seed = opts.seed or 1, clock = real and "real" or "virtual",
+                                speed = real and opts.speed or nil }
   local function log(level, msg, f) swarm:_log(level, "run", msg, f) end
   swarm:on("*", function(ev)
     swarm:_log(LEVEL[ev.type] or "info", "event", ev.type, fields(ev))
   end)
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
-  log("info", "fleet spawned", { drones = n, seed = opts.seed or 1 })
+  log("info", "fleet spawned", { drones = n, seed = opts.seed or 1,
+    clock = real and ("real x" .. (opts.speed or 1)) or "virtual" })
   swarm:run_for(0.1) -- the fleet turns idle: eligible for teams and missions
   -- params are checked before anything flies (an unknown name is an error)
   local ok, task = pcall(swarm.run_mission, swarm, mission, opts.params)
@@ -51,9 +56,17 @@ function M.run(mission, opts)
   end
   log("info", "mission started", { mission = mission.name })
   local duration = opts.duration or 3600
-  local finished = swarm:run_until(function() return task.status ~= "running" end, duration)
+  core.catch_interrupts()
+  local finished = swarm:run_until(function()
+    return task.status ~= "running" or core.interrupted() ~= nil
+  end, duration)
   local code = 0
-  if not finished then
+  local sig = core.interrupted()
+  if sig then
+    log("warn", sig == "SIGINT" and "Received Ctrl+C" or "Received SIGTERM", { signal = sig })
+    task:cancel()
+    code = 130
+  elseif not finished then
     log("warn", "mission still running at the end of --duration: cancelled",
       { mission = mission.name, duration = duration })
     task:cancel()
@@ -70,7 +83,7 @@ function M.run(mission, opts)
   return code
 end
 
-local LATER = { ["--speed"] = true, ["--control"] = true }
+local LATER = { ["--control"] = true }
 
 -- "--set name=value": numbers and booleans where the text is one.
 local function value_of(text)
@@ -112,11 +125,21 @@ function M.parse(args)
       local ok, why = core.log_configure(v)
       if not ok then return nil, "--log: " .. why end
     elseif a == "--virtual" then
+      if opts.speed then return nil, "--virtual and --speed exclude each other" end
       opts.virtual = true
+    elseif a == "--speed" then
+      local v, err = need(a)
+      if not v then return nil, err end
+      local k = tonumber(v)
+      if k == nil or not (k > 0) or k > 10000 then
+        return nil, ("--speed wants a factor in (0, 10000] (got '%s')"):format(v)
+      end
+      if opts.virtual then return nil, "--virtual and --speed exclude each other" end
+      opts.speed = k
     elseif LATER[a] then
-      return nil, ("%s is not supported yet: starling run flies missions in virtual time for now"):format(a)
+      return nil, ("%s is not supported yet (the control socket comes with the REPL)"):format(a)
     else
-      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --log LEVEL, --virtual)"):format(a)
+      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --log LEVEL, --virtual, --speed K)"):format(a)
     end
     i = i + 1
   end
