@@ -170,6 +170,26 @@ static int swarm_log(lua_State *L) {
   return 0;
 }
 
+/* swarm:_set_speed(k) -> true, or nil, "invalid_argument" (virtual clock,
+ * k < 0); swarm:_clock() -> "real" | "virtual", speed.  Internal: the
+ * REPL's :speed, :pause and :resume. */
+static int swarm_set_speed(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  int rc = sl_engine_set_speed(&S->engine, luaL_checknumber(L, 2));
+  if (rc != 0)
+    return lsl_fail(L, rc);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int swarm_clock(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  int real = S->engine.clock == SL_CLOCK_REAL;
+  lua_pushstring(L, real ? "real" : "virtual");
+  lua_pushnumber(L, real ? S->engine.speed : 0);
+  return 2;
+}
+
 /* core.log_configure(spec) -> true, or nil, message */
 static int core_log_configure(lua_State *L) {
   char err[200];
@@ -458,6 +478,8 @@ static const luaL_Reg swarm_methods[] = {
     {"shutdown", swarm_shutdown},
     {"close", swarm_close},
     {"_log", swarm_log},
+    {"_set_speed", swarm_set_speed},
+    {"_clock", swarm_clock},
     {NULL, NULL},
 };
 

@@ -184,11 +184,29 @@ size_t sl__engine_drain(sl_engine *e, size_t limit) {
   return n;
 }
 
+int sl_engine_set_speed(sl_engine *e, double speed) {
+  if (e->clock != SL_CLOCK_REAL || !(speed >= 0) || speed > 1e6)
+    return SL_EINVAL;
+  e->base_us = sl_engine_now(e);
+  e->origin_ns = uv_hrtime();
+  e->speed = speed;
+  sl__engine_timers_changed(e);
+  return 0;
+}
+
+/* Wall milliseconds until engine time has advanced by `us` (a paused
+ * clock: a poll every 50 ms, so a resume is seen). */
+static uint64_t wall_ms(const sl_engine *e, int64_t us) {
+  if (e->speed <= 0)
+    return 50;
+  return (uint64_t)ceil((double)us / e->speed / 1000.0);
+}
+
 void sl__engine_timers_changed(sl_engine *e) {
   if (e->clock != SL_CLOCK_REAL || !e->loop_ready)
     return;
   int64_t due = sl__timers_next_due(e);
-  if (due == INT64_MAX) {
+  if (due == INT64_MAX || e->speed <= 0) {
     uv_timer_stop(&e->wake);
     return;
   }
@@ -197,8 +215,7 @@ void sl__engine_timers_changed(sl_engine *e) {
    * timeout is not past the loop time, so an engine behind schedule would
    * re-arm and re-run wake_cb forever and never reach its deadline.  When
    * timers are overdue they run on the next iteration instead. */
-  uint64_t ms =
-      due > now ? (uint64_t)ceil((double)(due - now) / e->speed / 1000.0) : 1;
+  uint64_t ms = due > now ? wall_ms(e, due - now) : 1;
   uv_update_time(&e->loop);
   uv_timer_start(&e->wake, wake_cb, ms ? ms : 1, 0);
 }
@@ -234,8 +251,7 @@ void sl__engine_run_real(sl_engine *e, int64_t dt_us) {
     if (left <= 0)
       break;
     uv_update_time(&e->loop);
-    uv_timer_start(&e->deadline, deadline_cb,
-                   (uint64_t)ceil((double)left / e->speed / 1000.0), 0);
+    uv_timer_start(&e->deadline, deadline_cb, wall_ms(e, left), 0);
     uv_run(&e->loop, UV_RUN_DEFAULT);
   }
   uv_timer_stop(&e->deadline);

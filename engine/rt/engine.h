@@ -65,6 +65,7 @@ struct sl_engine {
   int64_t now; /* µs since init: the virtual clock, or the last real reading */
   uint64_t origin_ns;
   double speed; /* real clock: engine seconds per wall second (1: real time) */
+  int64_t base_us; /* real clock: engine time at origin_ns (speed changes) */
 
   sl_theap timers;
 
@@ -119,11 +120,17 @@ int sl_engine_close(sl_engine *e);
 static inline int64_t sl_engine_now(sl_engine *e) {
   if (e->clock == SL_CLOCK_REAL) {
     uint64_t ns = uv_hrtime() - e->origin_ns;
-    e->now = e->speed == 1.0 ? (int64_t)(ns / 1000u)
-                             : (int64_t)((double)ns / 1000.0 * e->speed);
+    e->now = e->base_us + (e->speed == 1.0
+                               ? (int64_t)(ns / 1000u)
+                               : (int64_t)((double)ns / 1000.0 * e->speed));
   }
   return e->now;
 }
+
+/* Real clock: from now on, `speed` engine seconds per wall second; 0
+ * pauses the clock (timers wait), until another call.  SL_EINVAL on the
+ * virtual clock or for a speed < 0. */
+int sl_engine_set_speed(sl_engine *e, double speed);
 
 /* Runs the engine for `dt_us`: virtual time jumps through due timers
  * instantly; real time runs the libuv loop for that long.  Returns early,

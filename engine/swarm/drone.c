@@ -88,10 +88,6 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
 }
 
-/* Rounding: stepping a position along a diagonal drifts by ~1e-15 m a
- * step, enough to make a remaining 2.0 m read 1.9999999999999984 and land
- * a tick early.  Distances are compared with this slack (a nanometre). */
-#define ARRIVAL_SLACK 1e-9
 
 /* One step of speed * tick towards `goal`, or onto it within a step;
  * closer than 1.0 m afterwards is arrival, exactly on the goal.  Returns 1
@@ -99,12 +95,12 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
 static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
   double dist = sl_v3_dist(d->pos, goal);
   double s = d->o.speed * ((double)sw->o.tick_us / 1e6);
-  if (dist > s + ARRIVAL_SLACK) {
+  if (dist > s + SL_ARRIVAL_SLACK) {
     sl_vec3 dir = sl_v3((goal.x - d->pos.x) / dist, (goal.y - d->pos.y) / dist,
                         (goal.z - d->pos.z) / dist);
     d->pos = sl_v3(d->pos.x + dir.x * s, d->pos.y + dir.y * s,
                    d->pos.z + dir.z * s);
-    if (sl_v3_dist(d->pos, goal) >= 1.0 - ARRIVAL_SLACK) {
+    if (sl_v3_dist(d->pos, goal) >= 1.0 - SL_ARRIVAL_SLACK) {
       d->vel = sl_v3(dir.x * d->o.speed, dir.y * d->o.speed,
                      dir.z * d->o.speed);
       return 0;

@@ -119,8 +119,8 @@ static int in_place(sl_swarm *sw, const struct sl_formation *f) {
            dz = d->pos.z - f->slots[k].z;
     /* "below 1.0 m", the drones' own arrival rule (API.md section 2), so
      * the event goes out in the tick the last member lands on its slot */
-    if (dx * dx + dy * dy + dz * dz >=
-        (REACHED_WITHIN_MM / 1000.0) * (REACHED_WITHIN_MM / 1000.0))
+    const double r = REACHED_WITHIN_MM / 1000.0 - SL_ARRIVAL_SLACK;
+    if (dx * dx + dy * dy + dz * dz >= r * r)
       return 0;
   }
   return live > 0;

@@ -249,6 +249,12 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
 int32_t sl_swarm_formation_new(sl_swarm *sw, uint32_t n, const uint32_t *ids,
                                const sl_vec3 *slots);
 /* New slots for the same members (team:move): reached again later. */
+/* Rounding: stepping a position along a diagonal drifts by ~1e-15 m a
+ * step, enough to make a remaining 2.0 m read 1.9999999999999984 and
+ * arrive a tick early.  Arrival (drone.c) and formation_reached
+ * (formation.c) compare distances with this slack (a nanometre). */
+#define SL_ARRIVAL_SLACK 1e-9
+
 /* The number of members (and slots) of a formation, or SL_ENOTFOUND. */
 int32_t sl_swarm_formation_size(const sl_swarm *sw, int32_t id);
 int sl_swarm_formation_move(sl_swarm *sw, int32_t id, const sl_vec3 *slots);

@@ -283,3 +283,41 @@ TEST(real_clock_at_speed_runs_engine_time_faster_than_wall_time) {
   CHECK(wall >= 0.09 && wall < 1.5);
   CHECK_INT(sl_engine_close(&e), 0);
 }
+
+typedef struct pause_probe {
+  uv_timer_t t;
+  sl_engine *e;
+  int64_t seen; /* engine time while paused */
+} pause_probe;
+
+static void resume_cb(uv_timer_t *t) {
+  pause_probe *p = t->data;
+  p->seen = sl_engine_now(p->e);
+  sl_engine_set_speed(p->e, 10.0);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+TEST(set_speed_pauses_and_resumes_the_real_clock) {
+  sl_engine_opts o = {SL_CLOCK_REAL, 1, 0, 0, 1.0};
+  sl_engine e;
+  REQUIRE(sl_engine_init(&e, &o) == 0);
+  CHECK_INT(sl_engine_set_speed(&e, -1), SL_EINVAL);
+  CHECK_INT(sl_engine_set_speed(&e, 0), 0);
+  int64_t paused_at = sl_engine_now(&e);
+  pause_probe p = {.e = &e};
+  uv_timer_init(&e.loop, &p.t);
+  p.t.data = &p;
+  uv_timer_start(&p.t, resume_cb, 50, 0); /* wall ms */
+  uint64_t w0 = uv_hrtime();
+  sl_engine_run_for(&e, 1000000); /* 1 engine second: paused, then 10x */
+  double wall = (double)(uv_hrtime() - w0) / 1e9;
+  CHECK_INT(p.seen, paused_at); /* nothing moved while paused */
+  CHECK(sl_engine_now(&e) >= paused_at + 1000000);
+  CHECK(wall >= 0.14 && wall < 1.5); /* 50 ms paused + ~100 ms at 10x */
+  CHECK_INT(sl_engine_close(&e), 0);
+
+  sl_engine v;
+  sl_engine_init(&v, NULL);
+  CHECK_INT(sl_engine_set_speed(&v, 2), SL_EINVAL); /* virtual: no speed */
+  CHECK_INT(sl_engine_close(&v), 0);
+}

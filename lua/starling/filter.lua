@@ -220,4 +220,5 @@ function M.parse(src)
   return out
 end
 
+M.report = report -- "KIND at column N: msg" with the line and a caret (shorthand.lua too)
 return M

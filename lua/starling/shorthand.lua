@@ -1,0 +1,245 @@
+-- starling.shorthand: the REPL's `:` commands (API.md section 11).
+--
+--   :goto 3 100 200 50          :patrol 1-5 0 0 200 200 [alt]
+--   :rtb all                    :stop 4
+--   :status [idle]              :formation circle 0-5 0 0 [40]
+--   :speed 10   :pause   :resume   :watch 3 | off   :help   :quit
+--
+-- Selectors: 3, 1-5, 1,4,7 (ranges may be listed too), all, or a state
+-- name.  Each argument is matched with LPeg at its column; a line that does
+-- not parse, or names a drone that does not exist, answers with the column
+-- and what was expected there, and nothing is sent to any drone.
+local lpeg = require "lpeg"
+local core = require "starling.core"
+local filter = require "starling.filter"
+local formation = require "starling.formation"
+
+local P, R, S, C, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Ct, lpeg.Cp
+
+local M = {}
+
+local sp = S " \t" ^ 0
+local sp1 = S " \t" ^ 1
+local alpha = R("az", "AZ") + P "_"
+local word = C(alpha * (alpha + R "09") ^ 0)
+local digits = R "09" ^ 1
+local int = C(digits) / tonumber
+local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)) / tonumber
+local item = Ct(int * (P "-" * int) ^ -1)
+local list = Ct(item * (P "," * item) ^ 0)
+local stop = sp1 + -P(1) -- an argument ends at a blank or the end of the line
+
+local STATES = {}
+for _, s in ipairs(core.names.state) do STATES[s] = true end
+
+-- Argument kinds: a pattern (captures the value) and what it is called.
+local KIND = {
+  sel = { (P "all" * #stop / function() return { all = true } end)
+    + (list * #stop / function(l) return { list = l } end)
+    + (word * #stop / function(w) return { state = w } end),
+    "a selector (3, 1-5, 1,4,7, all or a state)" },
+  num = { number * #stop, "a number" },
+  kind = { word * #stop, "a formation kind (line, circle, grid, v)" },
+  watch = { (P "off" * #stop / function() return "off" end) + (int * #stop), "a drone id or 'off'" },
+  topic = { word * #stop, "a command name" },
+}
+
+-- Each command: its arguments (name, kind, optional?) and what it says.
+local COMMANDS = {
+  ["goto"] = { { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "z", "num", true },
+    help = ":goto SEL X Y [Z]        fly to a point (Z 30)" },
+  patrol = { { "sel", "sel" }, { "x0", "num" }, { "y0", "num" }, { "x1", "num" }, { "y1", "num" },
+    { "altitude", "num", true }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
+  rtb = { { "sel", "sel" }, help = ":rtb SEL                 return to base" },
+  stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
+  status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
+  formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "size", "num", true },
+    help = ":formation KIND SEL X Y [R]  a team of SEL in formation at (X, Y, 30); R: radius or spacing" },
+  speed = { { "factor", "num" }, help = ":speed K                 run time K times faster (real clock)" },
+  pause = { help = ":pause                   freeze the swarm's time" },
+  resume = { help = ":resume                  time runs again" },
+  watch = { { "id", "watch" }, help = ":watch ID | off          a status line for drone ID every second" },
+  help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
+  quit = { help = ":quit                    shut the swarm down and leave" },
+}
+local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "speed", "pause", "resume",
+                "watch", "help", "quit" }
+
+local Failure = {}
+local function fail(pos, msg) error(setmetatable({ pos = pos, msg = msg }, Failure), 0) end
+
+local cmd_name = sp * P ":" * Cp() * word * #stop
+
+--- M.parse(line) -> {name, args..., pos = {arg = column}} or nil, message
+-- (with the line and a caret).
+function M.parse(line)
+  local ok, res = pcall(function()
+    local start, name = cmd_name:match(line)
+    if not start then
+      local colon = line:find(":", 1, true) or 1
+      fail(colon + 1, "a command name (" .. table.concat(ORDER, " ") .. ")")
+    end
+    local spec = COMMANDS[name]
+    if spec == nil then fail(start, ("a command, not '%s' (%s)"):format(name, table.concat(ORDER, " "))) end
+    local cmd = { name = name, pos = {} }
+    local pos = start + #name
+    for _, a in ipairs(spec) do
+      local at = lpeg.match(sp * Cp(), line, pos)
+      if at > #line then
+        if a[3] then break end
+        fail(at, KIND[a[2]][2] .. " (" .. a[1] .. ")")
+      end
+      if at == pos then fail(at, "a blank before " .. KIND[a[2]][2]) end
+      local v, after = lpeg.match(KIND[a[2]][1] * Cp(), line, at)
+      if v == nil then fail(at, KIND[a[2]][2] .. " (" .. a[1] .. ")") end
+      if a[2] == "sel" and v.state and not STATES[v.state] then
+        fail(at, ("a selector (3, 1-5, 1,4,7, all or a state), not '%s'"):format(v.state))
+      end
+      if a[2] == "kind" and not formation.known(v) then
+        fail(at, ("a formation kind, not '%s'"):format(v))
+      end
+      cmd[a[1]], cmd.pos[a[1]] = v, at
+      pos = after
+    end
+    local rest = lpeg.match(sp * Cp(), line, pos)
+    if rest <= #line then fail(rest, "the end of the line") end
+    return cmd
+  end)
+  if ok then return res end
+  if getmetatable(res) ~= Failure then error(res, 0) end
+  return nil, filter.report("bad command", line, res.pos, "expected " .. res.msg)
+end
+
+-- The drones a selector names, in id order; an id with no drone fails at
+-- the selector's column.
+local function select(swarm, sel, line, at)
+  if sel == nil or sel.all then return swarm:drones() end
+  if sel.state then return swarm:drones{ state = sel.state } end
+  local out, seen = {}, {}
+  for _, it in ipairs(sel.list) do
+    local a, b = it[1], it[2] or it[1]
+    if b < a then fail(at, ("a range from low to high, not %d-%d"):format(a, b)) end
+    if b - a > 1000000 then fail(at, "a range of at most 1,000,000 drones") end
+    for id = a, b do
+      local d = swarm:drone(id)
+      if d == nil then fail(at, ("a drone id: there is no drone %d"):format(id)) end
+      if not seen[id] then seen[id] = true; out[#out + 1] = d end
+    end
+  end
+  table.sort(out, function(x, y) return x.id < y.id end)
+  return out
+end
+
+local function status_line(d)
+  local st, err = d:status()
+  if not st then return ("drone %d: %s"):format(d.id, err) end
+  local p = st.position
+  return ("drone %d %-12s battery %3d%% at (%.1f, %.1f, %.1f)%s"):format(st.id, st.state, st.battery,
+    p.x, p.y, p.z, st.mission and (" mission " .. st.mission:sub(1, 8)) or "")
+end
+
+-- Sends cmd's order to each drone; returns "N drones: verb" plus refusals.
+local function each(drones, verb, fn)
+  local lines, refused = {}, 0
+  for _, d in ipairs(drones) do
+    local ok, err = fn(d)
+    if not ok then
+      refused = refused + 1
+      lines[#lines + 1] = ("drone %d: %s"):format(d.id, tostring(err))
+    end
+  end
+  table.insert(lines, 1, ("%d drone%s %s"):format(#drones - refused, #drones - refused == 1 and "" or "s", verb))
+  return table.concat(lines, "\n")
+end
+
+--- M.run(swarm, line, state) -> text to show, and "quit" for :quit.
+-- `state` is the session's (its formation team, its watch timer).  A bad
+-- line raises nothing: its text is the error.
+function M.run(swarm, line, state)
+  local cmd, err = M.parse(line)
+  if not cmd then return err end
+  local ok, res, extra = pcall(M.execute, swarm, cmd, line, state or {})
+  if ok then return res, extra end
+  if getmetatable(res) ~= Failure then error(res, 0) end
+  return filter.report("bad command", line, res.pos, "expected " .. res.msg)
+end
+
+function M.execute(swarm, cmd, line, state)
+  local n = cmd.name
+  if n == "help" then
+    if cmd.topic then
+      local c = COMMANDS[cmd.topic]
+      if c == nil then fail(cmd.pos.topic, ("a command name, not '%s'"):format(cmd.topic)) end
+      return c.help
+    end
+    local lines = {}
+    for _, k in ipairs(ORDER) do lines[#lines + 1] = COMMANDS[k].help end
+    lines[#lines + 1] = "SEL: 3, 1-5, 1,4,7, all, or a state (" .. table.concat(core.names.state, " ") .. ")"
+    return table.concat(lines, "\n")
+  elseif n == "quit" then
+    return "shutting down", "quit"
+  elseif n == "speed" or n == "pause" or n == "resume" then
+    local clock, speed = swarm:_clock()
+    if clock ~= "real" then
+      return ("the swarm runs on the virtual clock: :%s needs real time"):format(n)
+    end
+    if n == "speed" then
+      if not (cmd.factor > 0) or cmd.factor > 10000 then fail(cmd.pos.factor, "a factor in (0, 10000]") end
+      state.speed = cmd.factor
+      if speed > 0 then swarm:_set_speed(cmd.factor) end
+      return ("time runs x%g%s"):format(cmd.factor, speed > 0 and "" or " (when resumed)")
+    elseif n == "pause" then
+      if speed == 0 then return "already paused" end
+      state.speed = speed
+      swarm:_set_speed(0)
+      return ("paused at T+%.3f"):format(swarm:now())
+    else
+      if speed > 0 then return "not paused" end
+      swarm:_set_speed(state.speed or 1)
+      return ("resumed at x%g"):format(state.speed or 1)
+    end
+  elseif n == "watch" then
+    if state.watch then state.watch:cancel(); state.watch = nil end
+    if cmd.id == "off" then return "watch off" end
+    local d = swarm:drone(cmd.id)
+    if d == nil then fail(cmd.pos.id, ("a drone id: there is no drone %d"):format(cmd.id)) end
+    local out = state.write or print
+    state.watch = swarm:every(1, function() out(status_line(d)) end)
+    return status_line(d)
+  end
+  local drones = select(swarm, cmd.sel, line, cmd.pos.sel)
+  if n == "status" then
+    local lines = {}
+    for _, d in ipairs(drones) do lines[#lines + 1] = status_line(d) end
+    if #lines == 0 then return "no drone" end
+    return table.concat(lines, "\n")
+  elseif n == "goto" then
+    local to = { x = cmd.x, y = cmd.y, z = cmd.z or 30 }
+    return each(drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
+  elseif n == "patrol" then
+    local area = require("starling.area").new{ min = { math.min(cmd.x0, cmd.x1), math.min(cmd.y0, cmd.y1) },
+      max = { math.max(cmd.x0, cmd.x1), math.max(cmd.y0, cmd.y1) }, altitude = cmd.altitude or 30 }
+    return each(drones, "patrolling", function(d) return d:patrol(area) end)
+  elseif n == "rtb" then
+    return each(drones, "returning to base", function(d) return d:return_to_base() end)
+  elseif n == "stop" then
+    return each(drones, "stopped", function(d) return d:emergency_stop("operator") end)
+  elseif n == "formation" then
+    if state.team then state.team:release(); state.team = nil end
+    if #drones == 0 then return "no drone" end
+    local ids = {}
+    for i, d in ipairs(drones) do ids[i] = d.id end
+    local team, why = swarm:team(ids)
+    if not team then return ("no formation: %s (each drone must be free: online, no mission, in no team)"):format(why) end
+    local opts = { center = { x = cmd.x, y = cmd.y, z = 30 } }
+    if cmd.size then opts[cmd.kind == "circle" and "radius" or "spacing"] = cmd.size end
+    local ok, f = pcall(team.formation, team, cmd.kind, opts)
+    if not ok then team:release(); return tostring(f) end
+    state.team = team
+    return ("%d drones flying a %s (formation %d)"):format(#ids, cmd.kind, f.id)
+  end
+end
+
+--- Names for Tab completion after ':'.
+M.commands = ORDER
+return M

@@ -1,0 +1,122 @@
+-- The REPL's shorthand commands (API.md section 11): parsing with the
+-- column of a mistake, selectors, and what each command does to a swarm.
+local starling = require "starling"
+local shorthand = require "starling.shorthand"
+
+local function fleet(n)
+  local swarm = starling.swarm{}
+  swarm:spawn_fleet(n or 6)
+  swarm:run_for(0.1)
+  return swarm
+end
+
+describe("shorthand parsing", function()
+  it("reads commands, numbers and every form of selector", function()
+    local c = assert(shorthand.parse(":goto 3 100 200 50"))
+    assert.same({ "goto", { list = { { 3 } } }, 100, 200, 50 }, { c.name, c.sel, c.x, c.y, c.z })
+    c = assert(shorthand.parse("  :patrol 1-5,7 0 0 200 -20.5"))
+    assert.same({ list = { { 1, 5 }, { 7 } } }, c.sel)
+    assert.same({ 0, 0, 200, -20.5 }, { c.x0, c.y0, c.x1, c.y1 })
+    assert.same({ all = true }, assert(shorthand.parse(":rtb all")).sel)
+    assert.same({ state = "idle" }, assert(shorthand.parse(":status idle")).sel)
+    assert.is_nil(assert(shorthand.parse(":status")).sel)
+    c = assert(shorthand.parse(":formation circle 0-5 0 0 40"))
+    assert.same({ "circle", 0, 0, 40 }, { c.kind, c.x, c.y, c.size })
+    assert.equal("off", assert(shorthand.parse(":watch off")).id)
+    assert.equal(3, assert(shorthand.parse(":watch 3")).id)
+    assert.equal("quit", assert(shorthand.parse(":quit")).name)
+  end)
+
+  it("answers a bad line with the column and what was expected", function()
+    local function bad(line) return select(2, shorthand.parse(line)) end
+    assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
+      bad(":goto 3 north 5"))
+    assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
+      .. "formation speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+    assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
+      .. "  :rtb\n      ^", bad(":rtb"))
+    assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
+      .. "  :rtb sleepy\n       ^", bad(":rtb sleepy"))
+    assert.equal("bad command at column 10: expected the end of the line\n  :rtb all 5\n           ^",
+      bad(":rtb all 5"))
+    assert.equal("bad command at column 12: expected a formation kind, not 'hexagon'\n"
+      .. "  :formation hexagon 1-3 0 0\n             ^", bad(":formation hexagon 1-3 0 0"))
+    assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
+      .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
+    assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
+      .. "speed pause resume watch help quit)\n  :\n   ^", bad(":"))
+  end)
+end)
+
+describe("shorthand commands", function()
+  it(":goto, :patrol, :rtb and :stop reach the selected drones only", function()
+    local swarm = fleet()
+    assert.equal("2 drones flying to (100, 200, 50)", shorthand.run(swarm, ":goto 1,3 100 200 50"))
+    assert.equal("3 drones patrolling", shorthand.run(swarm, ":patrol 4-5,0 0 0 100 100"))
+    swarm:run_for(0.1)
+    assert.same({ "patrolling", "moving", "idle", "moving", "patrolling", "patrolling" },
+      (function() local t = {} for id = 0, 5 do t[#t + 1] = swarm:drone(id):state() end return t end)())
+    assert.equal("1 drone stopped", shorthand.run(swarm, ":stop 1"))
+    swarm:run_for(0.1) -- commands take effect at the next tick
+    assert.equal("1 drone returning to base", shorthand.run(swarm, ":rtb moving"))
+    swarm:run_for(0.1)
+    assert.equal("emergency", swarm:drone(1):state())
+    assert.equal("returning", swarm:drone(3):state())
+    -- an emergency drone refuses movement: the answer says so, the others fly
+    assert.equal("1 drone flying to (0, 0, 30)\ndrone 1: emergency", shorthand.run(swarm, ":goto 1-2 0 0"))
+  end)
+
+  it("a line naming a missing drone sends nothing at all", function()
+    local swarm = fleet(3)
+    assert.equal("bad command at column 7: expected a drone id: there is no drone 7\n  :goto 0,7 10 10\n        ^",
+      shorthand.run(swarm, ":goto 0,7 10 10"))
+    swarm:run_for(1)
+    assert.equal("idle", swarm:drone(0):state())
+    assert.same({ x = 0, y = 0, z = 0 }, swarm:drone(0):position())
+  end)
+
+  it(":status lists drones; :formation flies a team; :help explains", function()
+    local swarm = fleet(4)
+    assert.equal("drone 0 idle         battery 100% at (0.0, 0.0, 0.0)\n"
+      .. "drone 1 idle         battery 100% at (50.0, 0.0, 0.0)", shorthand.run(swarm, ":status 0-1"))
+    assert.equal("4 drones flying a line (formation 0)", shorthand.run(swarm, ":formation line all 75 40 50"))
+    local reached
+    swarm:on("formation_reached", function(ev) reached = ev.t end)
+    swarm:run_for(4.9)
+    -- from (x, 0, 0) to (x, 40, 30): 50 m, the 50th step lands at 5.1
+    assert.is_nil(reached)
+    swarm:run_for(0.1)
+    assert.equal(5.1, reached)
+    assert.equal(":goto SEL X Y [Z]        fly to a point (Z 30)", shorthand.run(swarm, ":help goto"))
+    assert.matches("^:goto SEL", shorthand.run(swarm, ":help"))
+    assert.equal("the swarm runs on the virtual clock: :pause needs real time", shorthand.run(swarm, ":pause"))
+    local text, action = shorthand.run(swarm, ":quit")
+    assert.same({ "shutting down", "quit" }, { text, action })
+  end)
+
+  it(":watch prints a line for the drone every second until :watch off", function()
+    local swarm = fleet(2)
+    local lines = {}
+    local state = { write = function(s) lines[#lines + 1] = s end }
+    assert.equal("drone 1 idle         battery 100% at (50.0, 0.0, 0.0)", shorthand.run(swarm, ":watch 1", state))
+    swarm:run_for(2)
+    assert.equal(2, #lines)
+    assert.equal("watch off", shorthand.run(swarm, ":watch off", state))
+    swarm:run_for(3)
+    assert.equal(2, #lines)
+  end)
+
+  it(":speed, :pause and :resume steer a real clock", function()
+    local swarm = starling.swarm{ clock = "real" }
+    local state = {}
+    assert.equal("time runs x50", shorthand.run(swarm, ":speed 50", state))
+    assert.equal(50, select(2, swarm:_clock()))
+    local text = shorthand.run(swarm, ":pause", state)
+    assert.matches("^paused at T%+%d+%.%d%d%d$", text)
+    assert.equal(0, select(2, swarm:_clock()))
+    assert.equal("resumed at x50", shorthand.run(swarm, ":resume", state))
+    assert.equal("bad command at column 8: expected a factor in (0, 10000]\n  :speed 0\n         ^",
+      shorthand.run(swarm, ":speed 0", state))
+    swarm:close()
+  end)
+end)
