@@ -1,0 +1,88 @@
+-- The REPL's sessions (API.md section 11), as the terminal and the control
+-- socket drive them: Lua in, readable results out, shorthand, multi-line
+-- chunks, errors, completion and interrupting an evaluation.
+local starling = require "starling"
+local repl = require "starling.repl"
+
+local function session(swarm)
+  swarm = swarm or starling.swarm{}
+  local out = {}
+  local s = repl.session{ swarm = swarm, starling = starling, write = function(t) out[#out + 1] = t end }
+  return s, swarm, out
+end
+
+describe("a REPL session", function()
+  it("prints expression results readably and runs statements", function()
+    local s = session()
+    assert.equal("3\n", s:feed("1 + 2"))
+    assert.equal("", s:feed("x = { 3, 2, name = 'n', [true] = 1, nested = { a = { b = { c = { d = { e = 1 } } } } } }"))
+    -- longer than a line: one field per line; keys sorted by type, then value
+    assert.equal('{\n  3,\n  2,\n  [true] = 1,\n  name = "n",\n  nested = { a = { b = { c = { d = {...} } } } }\n}\n',
+      s:feed("x"))
+    assert.equal('{ 1, 2, a = "b" }\n', s:feed("{ 1, 2, a = 'b' }"))
+    assert.equal("", s:feed("x.self = x"))
+    assert.matches("self = <cycle>", s:feed("x"), 1, true)
+    assert.equal('1\t"two"\tnil\n', s:feed("1, 'two', nil"))
+    assert.equal("{}\n", s:feed("{}"))
+  end)
+
+  it("waits for the rest of an incomplete chunk", function()
+    local s = session()
+    assert.equal("> ", s:prompt())
+    assert.equal("", s:feed("function f(a)"))
+    assert.equal(">> ", s:prompt())
+    assert.equal("", s:feed("  return a * 2"))
+    assert.equal("", s:feed("end"))
+    assert.equal("> ", s:prompt())
+    assert.equal("42\n", s:feed("f(21)"))
+    assert.equal("", s:feed("for i = 1,"))
+    assert.equal("line", s:interrupt(false)) -- Ctrl+C at the prompt drops it
+    assert.equal("> ", s:prompt())
+  end)
+
+  it("reports errors and keeps going; each session has its own globals", function()
+    local swarm = starling.swarm{}
+    local a = session(swarm)
+    local b = session(swarm)
+    assert.equal("stdin:1: unexpected symbol near '='\n", a:feed("= 3"))
+    assert.matches("^stdin:1: boom\nstack traceback:", a:feed("error('boom')"))
+    assert.equal("", a:feed("mine = 1"))
+    assert.equal("1\n", a:feed("mine"))
+    assert.equal("nil\n", b:feed("mine"))
+    assert.is_nil(rawget(_G, "mine"))
+    assert.equal("0\n", a:feed("swarm:count()"))
+  end)
+
+  it("runs shorthand commands against the swarm", function()
+    local s, swarm = session()
+    swarm:spawn_fleet(2)
+    swarm:run_for(0.1)
+    assert.equal("1 drone flying to (10, 0, 30)\n", s:feed(":goto 1 10 0"))
+    assert.equal("bad command at column 7: expected a drone id: there is no drone 9\n  :goto 9 1 1\n        ^\n",
+      s:feed(":goto 9 1 1"))
+    local text, action = s:feed(":quit")
+    assert.same({ "shutting down\n", "quit" }, { text, action })
+  end)
+
+  it("a runaway evaluation is interrupted, and the session goes on", function()
+    local s = session()
+    s.env.ctrl_c = function() s:interrupt(true) end -- as the SIGINT watcher does
+    assert.equal("interrupted\n", s:feed("ctrl_c() while true do end"))
+    assert.equal("2\n", s:feed("1 + 1"))
+  end)
+
+  it("completes globals, fields, methods and shorthand names", function()
+    local s, swarm = session()
+    local c = s:complete("swarm:sp")
+    assert.same({ "swarm:spawn", "swarm:spawn_drone", "swarm:spawn_fleet" }, c)
+    assert.same({ "starling.formation" }, s:complete("starling.fo"))
+    assert.same({ "starling.formation.define" }, s:complete("starling.formation.de"))
+    assert.same({ ":patrol", ":pause" }, s:complete(":pa"))
+    assert.same({ "print" }, s:complete("pri"))
+    assert.same({ "swarm:now" }, s:complete("x = swarm:no")) -- the word before the cursor
+    assert.same({}, s:complete("nothing.here"))
+    s:feed("local_thing = 1")
+    assert.same({ "local_thing" }, s:complete("local_th"))
+    swarm:close()
+  end)
+end)
