@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "repl.h"
+
 struct starling_lua_src {
   const char *name, *chunkname, *src;
   size_t len;
@@ -37,6 +39,13 @@ static const char usage[] =
     "      --log LEVEL        error|warn|info|debug|trace, per module too:\n"
     "                         info,event=debug (or STARLING_LOG)\n"
     "                       exit 0 finished, 1 failed, 2 bad option, 130 Ctrl+C\n"
+    "  repl [FILE] [OPTIONS] a Lua prompt on a live swarm (real time; plain\n"
+    "                       `starling` too): --drones --seed --speed --set\n"
+    "                       --log as above; FILE: a mission to run, or a\n"
+    "                       script whose globals the prompt sees.  Lines\n"
+    "                       starting with ':' are commands (:help); Tab\n"
+    "                       completes; Ctrl+C interrupts an evaluation or\n"
+    "                       clears the line; Ctrl+D or :quit shuts down\n"
     "  help                 show this text\n"
     "  version              print the version\n";
 
@@ -128,11 +137,34 @@ static int run_file(const char *file, int argc, char **argv) {
   return status;
 }
 
+static int repl(int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (L == NULL) {
+    fprintf(stderr, "starling: cannot create a Lua state\n");
+    return 1;
+  }
+  luaL_openlibs(L);
+  preload(L);
+  int rc = starling_repl(L, argc, argv);
+  lua_close(L);
+  return rc;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "help") == 0 ||
-      strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    fputs(usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) /* plain `starling` is `starling repl` */
+    return repl(0, argv + 1);
+  if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "repl") == 0) {
+    if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+                     strcmp(argv[2], "-h") == 0)) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    return repl(argc - 2, argv + 2);
   }
   if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
     puts("starling 0.1.0");

@@ -182,6 +182,23 @@ static int swarm_set_speed(lua_State *L) {
   return 1;
 }
 
+/* swarm:_loop() -> lightuserdata: the engine's uv_loop_t (real clock), for
+ * the terminal's stdin watcher; swarm:_stop_run(): makes the running
+ * run_for return at once (the REPL's :quit and Ctrl+D). */
+static int swarm_loop(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  if (S->engine.clock != SL_CLOCK_REAL)
+    return luaL_error(L, "swarm:_loop: the swarm runs on the virtual clock");
+  lua_pushlightuserdata(L, &S->engine.loop);
+  return 1;
+}
+
+static int swarm_stop_run(lua_State *L) {
+  lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
+  sl_engine_stop(&S->engine);
+  return 0;
+}
+
 static int swarm_clock(lua_State *L) {
   lsl_swarm *S = luaL_checkudata(L, 1, LSL_SWARM);
   int real = S->engine.clock == SL_CLOCK_REAL;
@@ -480,6 +497,8 @@ static const luaL_Reg swarm_methods[] = {
     {"_log", swarm_log},
     {"_set_speed", swarm_set_speed},
     {"_clock", swarm_clock},
+    {"_loop", swarm_loop},
+    {"_stop_run", swarm_stop_run},
     {NULL, NULL},
 };
 

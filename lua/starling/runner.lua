@@ -124,6 +124,7 @@ function M.parse(args)
       if not v then return nil, err end
       local ok, why = core.log_configure(v)
       if not ok then return nil, "--log: " .. why end
+      opts.log = v
     elseif a == "--virtual" then
       if opts.speed then return nil, "--virtual and --speed exclude each other" end
       opts.virtual = true
@@ -159,6 +160,49 @@ function M.main(mission, args)
     return 2
   end
   return res
+end
+
+--- starling repl [FILE] [options]: the swarm, a session and a greeting for
+-- the terminal (engine/cli/repl.c).  Real time always (--speed K for
+-- faster); logs at warn unless --log or STARLING_LOG says otherwise, so
+-- event lines do not run through what is being typed.  FILE, if given, is
+-- a mission (run as a task, `mission` at the prompt) or a script (run in
+-- the prompt's environment, so what it defines is there).
+function M.repl_setup(args)
+  args = args or {}
+  local file
+  local rest = {}
+  for i, a in ipairs(args) do
+    if i == 1 and a:sub(1, 2) ~= "--" then file = a else rest[#rest + 1] = a end
+  end
+  local opts, err = M.parse(rest)
+  if not opts then return nil, err end
+  if opts.virtual then return nil, "--virtual: the REPL flies in real time (--speed K runs it faster)" end
+  if opts.duration then return nil, "--duration is for starling run" end
+  if not opts.log and (os.getenv("STARLING_LOG") or "") == "" then core.log_configure("warn,repl=info") end
+  local swarm = starling.swarm{ seed = opts.seed or 1, clock = "real", speed = opts.speed }
+  local n = opts.drones or 20
+  swarm:spawn_fleet(n)
+  local repl = require "starling.repl"
+  local session = repl.session{ swarm = swarm, starling = starling }
+  local lines = { ("starling %s: a swarm of %d drones, real time%s. :help for commands, Ctrl+D to quit.")
+    :format(starling._VERSION:match("[%d.]+$"), n, opts.speed and (" x" .. opts.speed) or "") }
+  if file then
+    local chunk, why = loadfile(file, "t", session.env)
+    if not chunk then return nil, why end
+    local ok, res = xpcall(chunk, debug.traceback)
+    if not ok then
+      lines[#lines + 1] = tostring(res)
+    elseif require("starling.mission").is_mission(res) then
+      local ran, task = pcall(swarm.run_mission, swarm, res, opts.params)
+      if not ran then return nil, tostring(task) end
+      session.env.mission = task
+      lines[#lines + 1] = ("mission '%s' running (its task is `mission`)"):format(res.name)
+    else
+      lines[#lines + 1] = ("%s loaded into the prompt"):format(file)
+    end
+  end
+  return swarm, session, table.concat(lines, "\n") .. "\n"
 end
 
 return M

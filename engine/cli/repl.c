@@ -1,0 +1,421 @@
+/*
+ * repl.c -- `starling repl`: a prompt on a live swarm, in the swarm's loop.
+ *
+ * The swarm runs on the real clock in its libuv loop; stdin is a uv_poll
+ * handle on that loop, and libedit reads it through its readline-compatible
+ * callback interface, one character per readable event -- the prompt never
+ * blocks the swarm.  Lines go to a Lua session (lua/starling/repl.lua) that
+ * evaluates them; this file owns only the terminal:
+ *
+ *   - libedit leaves the terminal in cooked mode after the first line when
+ *     driven from a poll unless the callback handler is removed before a
+ *     line is handled and installed again after it, so on_line does that;
+ *   - Tab asks the session for completions (a word may hold '.' and ':');
+ *   - history lives in $STARLING_HISTORY or ~/.starling_history;
+ *   - Ctrl+C: during an evaluation a signal handler sets a Lua hook that
+ *     raises "interrupted" in the evaluation (as lua.c does); at the prompt
+ *     it wakes the loop (uv_async_send, async-signal-safe), which drops the
+ *     line and shows a fresh prompt.  The swarm never sees it.
+ *   - Ctrl+D (end of input) or :quit shut the swarm down gracefully.
+ *
+ * Without a terminal on stdin (a pipe, a file) libedit is not used: lines
+ * are read from the same poll and fed to the session as they come.
+ */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <editline/readline.h>
+
+#include "repl.h"
+
+static struct {
+  lua_State *L;
+  int session; /* registry refs */
+  int swarm;
+  uv_poll_t poll;
+  uv_async_t sigint;
+  int tty;
+  volatile sig_atomic_t evaluating;
+  int quit;
+  char history[1024];
+  char *pending; /* non-tty: bytes read, not yet a whole line */
+  size_t npending;
+} R;
+
+/* --- calls into Lua (all protected) -------------------------------------- */
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+  return 1;
+}
+
+/* session:method(arg) -> pushes up to nres results; 0 on success. */
+static int call_session(const char *method, const char *arg, int nres) {
+  lua_State *L = R.L;
+  lua_pushcfunction(L, traceback);
+  int h = lua_gettop(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.session);
+  lua_getfield(L, -1, method);
+  lua_insert(L, -2);
+  int nargs = 1;
+  if (arg != NULL) {
+    lua_pushstring(L, arg);
+    nargs++;
+  }
+  int rc = lua_pcall(L, nargs, nres, h);
+  if (rc != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    /* Ctrl+C before the evaluation proper began (while compiling) */
+    if (msg != NULL && strncmp(msg, "interrupted\n", 12) == 0)
+      fputs("interrupted\n", stdout);
+    else
+      fprintf(stderr, "starling repl: %s\n", msg ? msg : "error");
+    lua_settop(L, h - 1);
+    return -1;
+  }
+  lua_remove(L, h);
+  return 0;
+}
+
+static const char *prompt(void) {
+  static char buf[16];
+  snprintf(buf, sizeof buf, "> ");
+  if (call_session("prompt", NULL, 1) == 0) {
+    const char *p = lua_tostring(R.L, -1);
+    if (p != NULL)
+      snprintf(buf, sizeof buf, "%s", p);
+    lua_pop(R.L, 1);
+  }
+  return buf;
+}
+
+static void stop_swarm_run(void) {
+  lua_State *L = R.L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
+  lua_getfield(L, -1, "_stop_run");
+  lua_insert(L, -2);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+    lua_pop(L, 1);
+}
+
+/* --- Ctrl+C --------------------------------------------------------------- */
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  lua_pushliteral(L, "interrupted"); /* no position: the session knows it */
+  lua_error(L);
+}
+
+static void on_sigint(int sig) {
+  (void)sig;
+  if (R.evaluating)
+    lua_sethook(R.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  else
+    uv_async_send(&R.sigint);
+}
+
+static void on_line(char *line);
+
+static void fresh_prompt(void) {
+  if (R.tty)
+    rl_callback_handler_install(prompt(), on_line);
+  else
+    fflush(stdout);
+}
+
+static void on_sigint_at_prompt(uv_async_t *a) {
+  (void)a;
+  if (R.quit)
+    return;
+  if (R.tty)
+    rl_callback_handler_remove();
+  fputs("^C\n", stdout);
+  call_session("interrupt", NULL, 0); /* drops an unfinished chunk */
+  lua_settop(R.L, 0);
+  fresh_prompt();
+}
+
+/* --- lines ----------------------------------------------------------------- */
+
+static void handle(const char *line) {
+  R.evaluating = 1;
+  int rc = call_session("feed", line, 2);
+  R.evaluating = 0;
+  lua_sethook(R.L, NULL, 0, 0); /* a Ctrl+C that came too late */
+  if (rc != 0)
+    return;
+  const char *text = lua_tostring(R.L, -2);
+  if (text != NULL)
+    fputs(text, stdout);
+  fflush(stdout);
+  if (lua_isstring(R.L, -1) && strcmp(lua_tostring(R.L, -1), "quit") == 0)
+    R.quit = 1;
+  lua_pop(R.L, 2);
+}
+
+static void on_line(char *line) {
+  if (R.tty)
+    rl_callback_handler_remove(); /* see the top of the file */
+  if (line == NULL) {                /* Ctrl+D */
+    fputs("\n", stdout);
+    R.quit = 1;
+  } else {
+    if (*line != '\0' && R.tty)
+      add_history(line);
+    handle(line);
+    free(line);
+  }
+  if (R.quit) {
+    uv_poll_stop(&R.poll);
+    stop_swarm_run();
+    return;
+  }
+  fresh_prompt();
+}
+
+/* Non-tty input: split what is read into lines. */
+static void read_plain(void) {
+  char buf[4096];
+  ssize_t n = read(0, buf, sizeof buf);
+  if (n <= 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return;
+    if (R.npending > 0) { /* a last line without its newline */
+      char *line = strndup(R.pending, R.npending);
+      R.npending = 0;
+      if (line != NULL) {
+        handle(line);
+        free(line);
+      }
+    }
+    on_line(NULL);
+    return;
+  }
+  char *p = realloc(R.pending, R.npending + (size_t)n);
+  if (p == NULL)
+    return;
+  R.pending = p;
+  memcpy(R.pending + R.npending, buf, (size_t)n);
+  R.npending += (size_t)n;
+  size_t start = 0;
+  for (size_t i = 0; i < R.npending && !R.quit; i++) {
+    if (R.pending[i] != '\n')
+      continue;
+    char *line = strndup(R.pending + start, i - start);
+    start = i + 1;
+    if (line != NULL)
+      on_line(line);
+  }
+  memmove(R.pending, R.pending + start, R.npending - start);
+  R.npending -= start;
+}
+
+static void on_stdin(uv_poll_t *p, int status, int events) {
+  (void)p;
+  (void)events;
+  if (status < 0) {
+    on_line(NULL);
+    return;
+  }
+  if (R.tty)
+    rl_callback_read_char();
+  else
+    read_plain();
+}
+
+/* --- completion ----------------------------------------------------------- */
+
+static char **matches;
+static size_t nmatches, next_match;
+
+static char *generator(const char *text, int state) {
+  (void)text;
+  if (state == 0)
+    next_match = 0;
+  if (next_match < nmatches)
+    return strdup(matches[next_match++]);
+  return NULL;
+}
+
+static char **complete(const char *text, int start, int end) {
+  (void)start;
+  rl_attempted_completion_over = 1; /* no file names */
+  for (size_t i = 0; i < nmatches; i++)
+    free(matches[i]);
+  free(matches);
+  matches = NULL;
+  nmatches = 0;
+  char *before = strndup(rl_line_buffer, (size_t)end);
+  if (before == NULL)
+    return NULL;
+  int rc = call_session("complete", before, 1);
+  free(before);
+  if (rc != 0)
+    return NULL;
+  lua_State *L = R.L;
+  size_t n = lua_istable(L, -1) ? (size_t)luaL_len(L, -1) : 0;
+  matches = calloc(n ? n : 1, sizeof(*matches));
+  for (size_t i = 0; matches != NULL && i < n; i++) {
+    lua_rawgeti(L, -1, (lua_Integer)i + 1);
+    const char *m = lua_tostring(L, -1);
+    if (m != NULL && (matches[nmatches] = strdup(m)) != NULL)
+      nmatches++;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  rl_completion_append_character = '\0';
+  return rl_completion_matches(text, generator);
+}
+
+/* --- the session's own output (:watch lines) ------------------------------ */
+
+static int term_write(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  if (R.tty && !R.evaluating) {
+    fputs("\r\033[K", stdout); /* over the prompt line */
+    fwrite(s, 1, len, stdout);
+    rl_forced_update_display();
+  } else {
+    fwrite(s, 1, len, stdout);
+  }
+  fflush(stdout);
+  return 0;
+}
+
+/* --- main ------------------------------------------------------------------- */
+
+static void log_line(const char *msg) {
+  lua_State *L = R.L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
+  lua_getfield(L, -1, "_log");
+  lua_insert(L, -2);
+  lua_pushliteral(L, "info");
+  lua_pushliteral(L, "repl");
+  lua_pushstring(L, msg);
+  lua_pcall(L, 4, 0, 0);
+  lua_settop(L, 0);
+}
+
+int starling_repl(lua_State *L, int argc, char **argv) {
+  memset(&R, 0, sizeof R);
+  R.L = L;
+  lua_pushcfunction(L, traceback);
+  int h = lua_gettop(L);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "starling.runner");
+  if (lua_pcall(L, 1, 1, h) != LUA_OK) {
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
+    return 1;
+  }
+  lua_getfield(L, -1, "repl_setup");
+  lua_createtable(L, argc, 0);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  if (lua_pcall(L, 1, 3, h) != LUA_OK) {
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
+    return 1;
+  }
+  if (lua_isnil(L, -3)) {
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -2));
+    return 2;
+  }
+  fputs(lua_tostring(L, -1), stdout);
+  lua_pop(L, 1);
+  R.session = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, -1);
+  R.swarm = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_getfield(L, -1, "_loop");
+  lua_insert(L, -2);
+  lua_call(L, 1, 1); /* a real-clock swarm: cannot fail */
+  uv_loop_t *loop = lua_touserdata(L, -1);
+  lua_settop(L, 0);
+
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.session);
+  lua_pushcfunction(L, term_write);
+  lua_setfield(L, -2, "write");
+  lua_pop(L, 1);
+
+  R.tty = isatty(0);
+  if (R.tty) {
+    const char *hf = getenv("STARLING_HISTORY");
+    const char *home = getenv("HOME");
+    if (hf != NULL && *hf != '\0')
+      snprintf(R.history, sizeof R.history, "%s", hf);
+    else if (home != NULL)
+      snprintf(R.history, sizeof R.history, "%s/.starling_history", home);
+    rl_readline_name = "starling";
+    rl_catch_signals = 0;
+    rl_attempted_completion_function = complete;
+    /* Words hold '.' and ':' (swarm:spawn, starling.formation.slots). */
+    static char breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
+    rl_basic_word_break_characters = breaks;
+    rl_completer_word_break_characters = breaks;
+    if (R.history[0] != '\0')
+      read_history(R.history);
+    stifle_history(1000);
+  }
+  uv_poll_init(loop, &R.poll, 0);
+  uv_poll_start(&R.poll, UV_READABLE, on_stdin);
+  uv_async_init(loop, &R.sigint, on_sigint_at_prompt);
+  struct sigaction sa, old_int;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, &old_int);
+  fresh_prompt();
+
+  /* The swarm flies until :quit or Ctrl+D stops the run. */
+  while (!R.quit) {
+    lua_pushcfunction(L, traceback);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
+    lua_getfield(L, -1, "run_for");
+    lua_insert(L, -2);
+    lua_pushnumber(L, 3600);
+    if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
+      fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
+      R.quit = 1;
+    }
+    lua_settop(L, 0);
+  }
+
+  if (R.tty) {
+    rl_callback_handler_remove();
+    if (R.history[0] != '\0')
+      write_history(R.history);
+  }
+  sigaction(SIGINT, &old_int, NULL);
+  uv_poll_stop(&R.poll);
+  uv_close((uv_handle_t *)&R.poll, NULL);
+  uv_close((uv_handle_t *)&R.sigint, NULL);
+  uv_run(loop, UV_RUN_NOWAIT); /* let the handles close */
+  for (size_t i = 0; i < nmatches; i++)
+    free(matches[i]);
+  free(matches);
+  free(R.pending);
+
+  /* Graceful shutdown, with the seed's lines. */
+  log_line("Initiating swarm shutdown");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
+  lua_getfield(L, -1, "shutdown");
+  lua_insert(L, -2);
+  lua_newtable(L);
+  lua_pcall(L, 2, 0, 0);
+  lua_settop(L, 0);
+  log_line("Swarm shutdown complete");
+  luaL_unref(L, LUA_REGISTRYINDEX, R.session);
+  luaL_unref(L, LUA_REGISTRYINDEX, R.swarm);
+  return 0;
+}
