@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attach.h"
 #include "repl.h"
 
 struct starling_lua_src {
@@ -46,6 +47,11 @@ static const char usage[] =
     "                       starting with ':' are commands (:help); Tab\n"
     "                       completes; Ctrl+C interrupts an evaluation or\n"
     "                       clears the line; Ctrl+D or :quit shuts down\n"
+    "  attach [ADDR]        a prompt on a running starling through its\n"
+    "                       control socket (default: the Unix socket\n"
+    "                       `starling repl` prints); Ctrl+D detaches\n"
+    "      --control ADDR     (run, repl) listen on ADDR: a Unix socket path\n"
+    "                         (mode 0600) or tcp://127.0.0.1:PORT (loopback)\n"
     "  help                 show this text\n"
     "  version              print the version\n";
 
@@ -157,6 +163,20 @@ int main(int argc, char **argv) {
       strcmp(argv[1], "-h") == 0) {
     fputs(usage, stdout);
     return 0;
+  }
+  if (strcmp(argv[1], "attach") == 0) {
+    if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+                     strcmp(argv[2], "-h") == 0)) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if (argc > 3) {
+      fprintf(stderr, "starling attach: one address at most\n%s", usage);
+      return 2;
+    }
+    char path[1024];
+    lsl_control_default_path(path, sizeof path);
+    return starling_attach(argc > 2 ? argv[2] : path);
   }
   if (strcmp(argv[1], "repl") == 0) {
     if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||

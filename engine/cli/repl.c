@@ -294,6 +294,20 @@ static int term_write(lua_State *L) {
 
 /* --- main ------------------------------------------------------------------- */
 
+/* require("starling.runner")[name] is truthy */
+static int runner_field(const char *name) {
+  lua_State *L = R.L;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "starling.runner");
+  int on = 0;
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
+    lua_getfield(L, -1, name);
+    on = lua_toboolean(L, -1);
+  }
+  lua_settop(L, 0);
+  return on;
+}
+
 static void log_line(const char *msg) {
   lua_State *L = R.L;
   lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
@@ -377,7 +391,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   sigaction(SIGINT, &sa, &old_int);
   fresh_prompt();
 
-  /* The swarm flies until :quit or Ctrl+D stops the run. */
+  /* The swarm flies until :quit or Ctrl+D stops the run (here, or a
+   * :quit at the control socket: runner.quit). */
   while (!R.quit) {
     lua_pushcfunction(L, traceback);
     lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
@@ -389,7 +404,23 @@ int starling_repl(lua_State *L, int argc, char **argv) {
       R.quit = 1;
     }
     lua_settop(L, 0);
+    if (runner_field("quit")) {
+      fputs("\nquit at the control socket\n", stdout);
+      R.quit = 1;
+    }
   }
+  /* the control socket goes before the swarm */
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "starling.runner");
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
+    lua_getfield(L, -1, "server");
+    if (!lua_isnil(L, -1)) {
+      lua_getfield(L, -1, "close");
+      lua_insert(L, -2);
+      lua_pcall(L, 1, 0, 0);
+    }
+  }
+  lua_settop(L, 0);
 
   if (R.tty) {
     rl_callback_handler_remove();

@@ -64,6 +64,7 @@ typedef struct lsl_swarm {
   int dispatching;
   lsl_task *pool; /* finished hidden tasks, their threads ready for reuse */
   int npool;
+  struct ctl_server *controls; /* open control sockets (lsl_control.c) */
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -213,6 +214,11 @@ struct sl_pred *lsl_checkpred(lua_State *L, int idx);
 /* lsl_team.c: teams, formations, slot assignment */
 void lsl_team_methods(lua_State *L, int methods);
 void lsl_team_open(lua_State *L, int core);
+
+/* lsl_control.c: the control socket */
+void lsl_control_open(lua_State *L, int core);
+/* Closes every control socket of S (before its engine closes). */
+void lsl_control_close_all(lsl_swarm *S);
 
 /* lsl_signal.c: SIGINT/SIGTERM recorded for the runner */
 void lsl_signal_open(lua_State *L, int core);

@@ -442,6 +442,7 @@ static int swarm_close(lua_State *L) {
   lsl_task_drop_pool(S);
   S->bus_ready = 0;
   lsl_event_free_handlers(S);
+  lsl_control_close_all(S);
   sl_engine_close(&S->engine);
   sl_swarm_free(&S->sw);
   S->engine.data = NULL;
@@ -457,6 +458,7 @@ static int swarm_gc(lua_State *L) {
   S->pool = NULL; /* dying with us too */
   S->npool = 0;
   lsl_event_free_handlers(S);
+  lsl_control_close_all(S);
   sl_engine_close(&S->engine);
   sl_swarm_free(&S->sw);
   S->engine.data = NULL;
@@ -550,6 +552,7 @@ int luaopen_starling_core(lua_State *L) {
   lsl_pred_open(L, -1);
   lsl_team_open(L, -1);
   lsl_signal_open(L, -1);
+  lsl_control_open(L, -1);
   lua_pushcfunction(L, core_log_configure);
   lua_setfield(L, -2, "log_configure");
   luaL_getmetatable(L, LSL_CHANNEL);

@@ -5,6 +5,9 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +28,8 @@ static int64_t ms_now(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int start(term *t, const char *history) {
+/* Runs `starling ARGS...` (NULL-terminated) in a pseudo-terminal. */
+static int spawn(term *t, const char *history, const char *const *args) {
   memset(t, 0, sizeof(*t));
   struct winsize ws = {30, 100, 0, 0};
   t->pid = forkpty(&t->fd, NULL, NULL, &ws);
@@ -35,10 +39,18 @@ static int start(term *t, const char *history) {
     setenv("TERM", "xterm", 1);
     setenv("STARLING_HISTORY", history, 1);
     unsetenv("STARLING_LOG");
-    execl(STARLING_BIN, "starling", "repl", "--drones", "3", (char *)NULL);
+    execv(STARLING_BIN, (char *const *)args);
     _exit(127);
   }
   return 0;
+}
+
+static int start(term *t, const char *history) {
+  static const char *const args[] = {"starling", "repl", "--drones", "3",
+                                     "--control", "/tmp/starling_test_none",
+                                     NULL};
+  unlink("/tmp/starling_test_none");
+  return spawn(t, history, args);
 }
 
 /* Reads until `text` appears after what earlier expects matched, or the
@@ -156,4 +168,121 @@ TEST(tab_completion_and_ctrl_c) {
   type(&t, ":quit\r");
   CHECK(expect(&t, "Swarm shutdown complete", 10000));
   CHECK_INT(finish(&t), 0);
+}
+
+/* --- the control socket ---------------------------------------------------- */
+
+typedef struct peer {
+  int fd;
+  char in[65536];
+  size_t len, seen;
+} peer;
+
+static int dial(peer *p, const char *path) {
+  memset(p, 0, sizeof(*p));
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  p->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  return p->fd >= 0 && connect(p->fd, (struct sockaddr *)&a, sizeof a) == 0
+             ? 0
+             : -1;
+}
+
+static void say(peer *p, const char *s) {
+  size_t n = strlen(s);
+  CHECK_INT(write(p->fd, s, n), (ssize_t)n);
+}
+
+/* As expect(), on a socket. */
+static int hear(peer *p, const char *text, int timeout_ms) {
+  int64_t end = ms_now() + timeout_ms;
+  for (;;) {
+    p->in[p->len] = '\0';
+    char *hit = strstr(p->in + p->seen, text);
+    if (hit != NULL) {
+      p->seen = (size_t)(hit - p->in) + strlen(text);
+      return 1;
+    }
+    int64_t left = end - ms_now();
+    if (left <= 0 || p->len + 1 >= sizeof p->in)
+      break;
+    struct pollfd q = {p->fd, POLLIN, 0};
+    if (poll(&q, 1, (int)left) <= 0)
+      break;
+    ssize_t n = read(p->fd, p->in + p->len, sizeof p->in - 1 - p->len);
+    if (n <= 0)
+      break;
+    p->len += (size_t)n;
+  }
+  fprintf(stderr, "expected \"%s\" from the socket; got since:\n%s\n", text,
+          p->in + p->seen);
+  return 0;
+}
+
+TEST(control_socket_clients_garbage_and_attach) {
+  const char *path = "/tmp/starling_test_control.sock";
+  unlink(path);
+  term repl;
+  const char *const args[] = {"starling", "repl", "--drones", "3",
+                              "--control", path, NULL};
+  REQUIRE(spawn(&repl, "/tmp/starling_test_history_3", args) == 0);
+  CHECK(expect(&repl, "control socket: /tmp/starling_test_control.sock",
+               10000));
+  struct stat st;
+  REQUIRE(stat(path, &st) == 0);
+  CHECK_INT(st.st_mode & 0777, 0600); /* the owner only */
+
+  /* two clients at once, each with its own globals */
+  peer a, b, c;
+  REQUIRE(dial(&a, path) == 0);
+  REQUIRE(dial(&b, path) == 0);
+  CHECK(hear(&a, "P > \n", 5000));
+  CHECK(hear(&b, "P > \n", 5000));
+  say(&a, "L mine = 'a'\n");
+  CHECK(hear(&a, "P > \n", 5000));
+  say(&b, "L mine\n");
+  CHECK(hear(&b, "O nil\nP > \n", 5000));
+  say(&a, "L mine, swarm:count()\n");
+  CHECK(hear(&a, "O \"a\"\t3\nP > \n", 5000));
+  say(&b, "L :goto 2 20 0\n");
+  CHECK(hear(&b, "O 1 drone flying to (20, 0, 30)\nP > \n", 5000));
+  say(&b, "C swarm:spawn_f\n");
+  CHECK(hear(&b, "M swarm:spawn_fleet\n", 5000));
+  /* garbage, then a client gone in the middle of a line */
+  REQUIRE(dial(&c, path) == 0);
+  CHECK(hear(&c, "P > \n", 5000));
+  say(&c, "\x01\x02\xff garbage\nX\n");
+  CHECK(hear(&c, "E unknown message", 5000));
+  say(&c, "L while true do en");
+  close(c.fd);
+  /* a runaway remote evaluation hits the budget, not the swarm */
+  say(&a, "L while true do end\n");
+  CHECK(hear(&a, "O budget_exceeded", 20000));
+  say(&a, "L swarm:drone(2):state()\n");
+  CHECK(hear(&a, "O \"moving\"\nP > \n", 5000));
+
+  /* starling attach, through a terminal */
+  term at;
+  const char *const aargs[] = {"starling", "attach", path, NULL};
+  REQUIRE(spawn(&at, "/tmp/starling_test_history_4", aargs) == 0);
+  CHECK(expect(&at, "> ", 10000));
+  type(&at, "40 + 2\r");
+  CHECK(expect(&at, "42", 5000));
+  type(&at, "#swarm:spawn_f\t");
+  type(&at, "(1)\r");
+  CHECK(expect(&at, "\r\n1\r\n", 5000));
+  CHECK(expect(&at, "> ", 5000)); /* (installing a prompt flushes typeahead) */
+  type(&at, "\x04"); /* Ctrl+D: detach, the swarm flies on */
+  CHECK_INT(finish(&at), 0);
+  say(&b, "L swarm:count()\n");
+  CHECK(hear(&b, "O 4\nP > \n", 5000));
+
+  /* :quit at a client shuts the engine down */
+  say(&b, "L :quit\n");
+  CHECK(hear(&b, "Q\n", 5000));
+  CHECK(expect(&repl, "Swarm shutdown complete", 10000));
+  CHECK_INT(finish(&repl), 0);
+  close(a.fd);
+  close(b.fd);
+  CHECK(access(path, F_OK) != 0); /* the socket file is gone */
 }

@@ -21,13 +21,14 @@ local M = {}
 local Session = {}
 Session.__index = Session
 
---- M.session{swarm, starling, write} -> session.  write(text) shows text
--- (asynchronous output such as :watch lines uses it too).
+--- M.session{swarm, starling, write, budget} -> session.  write(text)
+-- shows text (asynchronous output such as :watch lines uses it too);
+-- budget, if given, caps the instructions one evaluation may run.
 function M.session(opts)
   local env = setmetatable({ swarm = opts.swarm, starling = opts.starling }, { __index = _G })
   local s = setmetatable({
     swarm = opts.swarm, env = env, write = opts.write or io.write, buffer = nil,
-    state = {}, interrupted = false,
+    state = {}, interrupted = false, budget = opts.budget,
   }, Session)
   s.state.write = function(text) s.write(text .. "\n") end
   return s
@@ -96,10 +97,15 @@ local INTERRUPTED = setmetatable({}, { __tostring = function() return "interrupt
 
 local function run_protected(self, fn)
   self.interrupted = false
+  local used, budget = 0, self.budget
   local function hook()
     if self.interrupted then
       self.interrupted = false
       error(INTERRUPTED, 0)
+    end
+    used = used + 1000
+    if budget and used > budget then
+      error(("budget_exceeded: more than %d instructions at a remote prompt"):format(budget), 0)
     end
   end
   local old = { debug.gethook() }

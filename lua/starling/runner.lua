@@ -37,9 +37,22 @@ end
 function M.run(mission, opts)
   opts = opts or {}
   local real = not opts.virtual
+  if opts.control and not real then error("--control needs real time (drop --virtual)", 0) end
   local swarm = starling.swarm{ seed = opts.seed or 1, clock = real and "real" or "virtual",
                                 speed = real and opts.speed or nil }
   local function log(level, msg, f) swarm:_log(level, "run", msg, f) end
+  local server
+  if opts.control then
+    local why
+    server, why = require("starling.control").serve(swarm, opts.control, {
+      starling = starling, greeting = ("starling: mission '%s'"):format(mission.name),
+      on_quit = function() M.quit = true end })
+    if not server then
+      swarm:close()
+      error(why, 0)
+    end
+    log("info", "control socket listening", { address = server.address })
+  end
   swarm:on("*", function(ev)
     swarm:_log(LEVEL[ev.type] or "info", "event", ev.type, fields(ev))
   end)
@@ -57,12 +70,17 @@ function M.run(mission, opts)
   log("info", "mission started", { mission = mission.name })
   local duration = opts.duration or 3600
   core.catch_interrupts()
+  M.quit = false
   local finished = swarm:run_until(function()
-    return task.status ~= "running" or core.interrupted() ~= nil
+    return task.status ~= "running" or core.interrupted() ~= nil or M.quit
   end, duration)
   local code = 0
   local sig = core.interrupted()
-  if sig then
+  if M.quit then
+    log("warn", "Quit requested at the control socket")
+    task:cancel()
+    code = 130
+  elseif sig then
     log("warn", sig == "SIGINT" and "Received Ctrl+C" or "Received SIGTERM", { signal = sig })
     task:cancel()
     code = 130
@@ -77,13 +95,14 @@ function M.run(mission, opts)
   else
     log("info", "mission finished", { mission = mission.name })
   end
+  if server then server:close() end
   log("info", "Initiating swarm shutdown")
   swarm:shutdown{}
   log("info", "Swarm shutdown complete")
   return code
 end
 
-local LATER = { ["--control"] = true }
+local LATER = {}
 
 -- "--set name=value": numbers and booleans where the text is one.
 local function value_of(text)
@@ -125,6 +144,10 @@ function M.parse(args)
       local ok, why = core.log_configure(v)
       if not ok then return nil, "--log: " .. why end
       opts.log = v
+    elseif a == "--control" then
+      local v, err = need(a)
+      if not v then return nil, err end
+      opts.control = v
     elseif a == "--virtual" then
       if opts.speed then return nil, "--virtual and --speed exclude each other" end
       opts.virtual = true
@@ -140,7 +163,7 @@ function M.parse(args)
     elseif LATER[a] then
       return nil, ("%s is not supported yet (the control socket comes with the REPL)"):format(a)
     else
-      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --log LEVEL, --virtual, --speed K)"):format(a)
+      return nil, ("unknown option '%s' (options: --drones N, --seed S, --duration T, --set name=value, --log LEVEL, --virtual, --speed K, --control ADDR)"):format(a)
     end
     i = i + 1
   end
@@ -187,6 +210,23 @@ function M.repl_setup(args)
   local session = repl.session{ swarm = swarm, starling = starling }
   local lines = { ("starling %s: a swarm of %d drones, real time%s. :help for commands, Ctrl+D to quit.")
     :format(starling._VERSION:match("[%d.]+$"), n, opts.speed and (" x" .. opts.speed) or "") }
+  -- The control socket: --control ADDR, or the default Unix socket (taken
+  -- quietly only if free: a second REPL just goes without).
+  local control = require "starling.control"
+  M.quit = false
+  local server, why = control.serve(swarm, opts.control or control.default_path(), {
+    starling = starling, greeting = lines[1],
+    on_quit = function() M.quit = true; swarm:_stop_run() end })
+  if server then
+    M.server = server
+    lines[#lines + 1] = ("control socket: %s (starling attach%s)"):format(server.address,
+      opts.control and (" " .. server.address) or "")
+  elseif opts.control then
+    swarm:close()
+    return nil, why
+  else
+    lines[#lines + 1] = ("no control socket: %s"):format(why)
+  end
   if file then
     local chunk, why = loadfile(file, "t", session.env)
     if not chunk then return nil, why end

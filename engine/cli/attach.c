@@ -1,0 +1,357 @@
+/*
+ * attach.c -- `starling attach [ADDR]`: a prompt on a running starling.
+ *
+ * Connects to a control socket (a Unix socket path, by default the one
+ * `starling repl` prints; or tcp://127.0.0.1:PORT) and speaks the line
+ * protocol of lua/starling/control.lua: what is typed goes as `L line`,
+ * Tab asks `C text` and waits for the `M` answer, Ctrl+C sends `I`; `O`
+ * lines are printed, `P` gives the next prompt, `Q` means the engine is
+ * shutting down.  Line editing, history and completion are libedit's, as in
+ * the local REPL; Ctrl+D detaches (the swarm flies on).  One poll() loop
+ * over stdin, the socket and a self-pipe for SIGINT: nothing blocks but
+ * poll itself (and a completion, for at most two seconds).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "attach.h"
+
+static struct {
+  int fd;        /* the socket */
+  int sig[2];    /* self-pipe: SIGINT */
+  int tty;
+  int installed; /* the libedit handler is installed */
+  int ready;     /* a P came: the engine waits for a line */
+  int done, code;
+  char prompt[64];
+  char in[65536]; /* from the socket, not yet a line */
+  size_t nin;
+  char *plain;    /* non-tty stdin, not yet a line */
+  size_t nplain;
+  int stdin_eof;
+  char **cands; /* the last M answer */
+  size_t ncands;
+  int have_m;
+} A;
+
+static void send_msg(const char *kind, const char *text) {
+  size_t n = strlen(kind) + (text ? strlen(text) + 1 : 0) + 1;
+  char *m = malloc(n + 1);
+  if (m == NULL)
+    return;
+  snprintf(m, n + 1, "%s%s%s\n", kind, text ? " " : "", text ? text : "");
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = write(A.fd, m + off, n - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      break;
+    off += (size_t)w;
+  }
+  free(m);
+}
+
+static void on_line(char *line);
+
+static void install(void) {
+  if (A.tty && !A.installed && !A.done) {
+    rl_callback_handler_install(A.prompt, on_line);
+    A.installed = 1;
+  }
+}
+
+static void uninstall(void) {
+  if (A.tty && A.installed) {
+    rl_callback_handler_remove();
+    A.installed = 0;
+  }
+}
+
+static void print_out(const char *text) {
+  if (A.tty && A.installed) { /* over the prompt line, then redraw it */
+    fputs("\r\033[K", stdout);
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    rl_forced_update_display();
+  } else {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+  }
+  fflush(stdout);
+}
+
+static void free_cands(void) {
+  for (size_t i = 0; i < A.ncands; i++)
+    free(A.cands[i]);
+  free(A.cands);
+  A.cands = NULL;
+  A.ncands = 0;
+}
+
+/* One message from the engine. */
+static void handle_msg(char *m) {
+  if (strncmp(m, "O ", 2) == 0 || strcmp(m, "O") == 0) {
+    print_out(m[1] ? m + 2 : "");
+  } else if (strncmp(m, "P ", 2) == 0) {
+    snprintf(A.prompt, sizeof A.prompt, "%s", m + 2);
+    A.ready = 1;
+    install();
+    if (!A.tty) {
+      fputs(A.prompt, stdout);
+      fflush(stdout);
+    }
+  } else if (m[0] == 'M') {
+    free_cands();
+    const char *p = m[1] == ' ' ? m + 2 : "";
+    while (*p) {
+      const char *tab = strchr(p, '\t');
+      size_t n = tab ? (size_t)(tab - p) : strlen(p);
+      char **c = realloc(A.cands, (A.ncands + 1) * sizeof(*c));
+      if (c == NULL)
+        break;
+      A.cands = c;
+      A.cands[A.ncands++] = strndup(p, n);
+      p += n + (tab ? 1 : 0);
+    }
+    A.have_m = 1;
+  } else if (strncmp(m, "E ", 2) == 0) {
+    fprintf(stderr, "starling attach: %s\n", m + 2);
+  } else if (strcmp(m, "Q") == 0) {
+    uninstall();
+    print_out("the swarm is shutting down");
+    A.done = 1;
+    A.code = 0;
+  }
+}
+
+/* Reads what the socket has; returns -1 when it closed. */
+static int read_socket(void) {
+  ssize_t n = read(A.fd, A.in + A.nin, sizeof A.in - 1 - A.nin);
+  if (n < 0 && errno == EINTR)
+    return 0;
+  if (n <= 0)
+    return -1;
+  A.nin += (size_t)n;
+  size_t start = 0;
+  for (size_t i = 0; i < A.nin; i++) {
+    if (A.in[i] != '\n')
+      continue;
+    A.in[i] = '\0';
+    handle_msg(A.in + start);
+    start = i + 1;
+  }
+  memmove(A.in, A.in + start, A.nin - start);
+  A.nin -= start;
+  if (A.nin == sizeof A.in - 1) /* a message too long: drop it */
+    A.nin = 0;
+  return 0;
+}
+
+static void on_line(char *line) {
+  uninstall();
+  if (line == NULL) { /* Ctrl+D: detach */
+    fputs("\n", stdout);
+    A.done = 1;
+    A.code = 0;
+    return;
+  }
+  if (*line)
+    add_history(line);
+  send_msg("L", line);
+  A.ready = 0;
+  free(line);
+}
+
+/* --- completion: ask and wait for the answer ------------------------------ */
+
+static size_t next_cand;
+
+static char *generator(const char *text, int state) {
+  (void)text;
+  if (state == 0)
+    next_cand = 0;
+  return next_cand < A.ncands ? strdup(A.cands[next_cand++]) : NULL;
+}
+
+static char **complete(const char *text, int start, int end) {
+  (void)start;
+  rl_attempted_completion_over = 1;
+  char *before = strndup(rl_line_buffer, (size_t)end);
+  if (before == NULL)
+    return NULL;
+  A.have_m = 0;
+  send_msg("C", before);
+  free(before);
+  for (int waited = 0; !A.have_m && waited < 2000;) {
+    struct pollfd p = {A.fd, POLLIN, 0};
+    int r = poll(&p, 1, 100);
+    waited += 100;
+    if (r > 0 && read_socket() < 0)
+      break;
+  }
+  if (!A.have_m)
+    return NULL;
+  rl_completion_append_character = '\0';
+  return rl_completion_matches(text, generator);
+}
+
+static void on_sigint(int s) {
+  (void)s;
+  char b = 1;
+  if (write(A.sig[1], &b, 1) < 0) {
+    /* nothing to do: the pipe is full, a Ctrl+C is pending already */
+  }
+}
+
+/* Non-tty stdin: lines as they come, one per prompt. */
+static void pump_plain(void) {
+  while (A.ready && !A.done) {
+    char *nl = A.nplain ? memchr(A.plain, '\n', A.nplain) : NULL;
+    if (nl == NULL) {
+      if (A.stdin_eof) {
+        A.done = 1;
+        A.code = 0;
+      }
+      return;
+    }
+    *nl = '\0';
+    send_msg("L", A.plain);
+    A.ready = 0;
+    size_t used = (size_t)(nl - A.plain) + 1;
+    memmove(A.plain, A.plain + used, A.nplain - used);
+    A.nplain -= used;
+  }
+}
+
+static int connect_to(const char *addr) {
+  if (strncmp(addr, "tcp://", 6) == 0) {
+    char host[256];
+    snprintf(host, sizeof host, "%s", addr + 6);
+    char *colon = strrchr(host, ':');
+    if (colon == NULL)
+      return -1;
+    *colon = '\0';
+    char *h = host;
+    if (h[0] == '[') { /* [::1] */
+      h++;
+      h[strlen(h) - 1] = '\0';
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(h, colon + 1, &hints, &res) != 0)
+      return -1;
+    int fd = socket(res->ai_family, SOCK_STREAM, 0);
+    if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+      close(fd);
+      fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+  }
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(addr) >= sizeof a.sun_path)
+    return -1;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", addr);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+int starling_attach(const char *addr) {
+  memset(&A, 0, sizeof A);
+  A.fd = connect_to(addr);
+  if (A.fd < 0) {
+    fprintf(stderr, "starling attach: cannot connect to %s: %s\n", addr,
+            strerror(errno ? errno : ECONNREFUSED));
+    return 1;
+  }
+  if (pipe(A.sig) != 0)
+    return 1;
+  A.tty = isatty(0);
+  snprintf(A.prompt, sizeof A.prompt, "> ");
+  if (A.tty) {
+    static char breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
+    rl_readline_name = "starling";
+    rl_catch_signals = 0;
+    rl_attempted_completion_function = complete;
+    rl_basic_word_break_characters = breaks;
+    rl_completer_word_break_characters = breaks;
+  }
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old);
+  signal(SIGPIPE, SIG_IGN);
+  A.code = 0;
+  while (!A.done) {
+    struct pollfd p[3] = {{A.fd, POLLIN, 0},
+                          {A.sig[0], POLLIN, 0},
+                          {0, POLLIN, 0}};
+    /* stdin is read only when a line can be sent (or edited: tty) */
+    int watch_stdin = !A.stdin_eof && (A.tty ? A.installed : A.ready);
+    int r = poll(p, watch_stdin ? 3 : 2, -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      break;
+    if (p[1].revents & POLLIN) {
+      char b[16];
+      if (read(A.sig[0], b, sizeof b) > 0 && A.tty) {
+        uninstall();
+        fputs("^C\n", stdout);
+        send_msg("I", NULL);
+      }
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (read_socket() < 0) {
+        uninstall();
+        print_out("connection closed");
+        A.code = A.done ? A.code : 0;
+        break;
+      }
+    }
+    if (watch_stdin && (p[2].revents & (POLLIN | POLLHUP))) {
+      if (A.tty) {
+        rl_callback_read_char();
+      } else {
+        char buf[4096];
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n <= 0) {
+          A.stdin_eof = 1;
+        } else {
+          char *q = realloc(A.plain, A.nplain + (size_t)n);
+          if (q != NULL) {
+            A.plain = q;
+            memcpy(A.plain + A.nplain, buf, (size_t)n);
+            A.nplain += (size_t)n;
+          }
+        }
+      }
+    }
+    if (!A.tty)
+      pump_plain();
+  }
+  uninstall();
+  sigaction(SIGINT, &old, NULL);
+  close(A.fd);
+  close(A.sig[0]);
+  close(A.sig[1]);
+  free(A.plain);
+  free_cands();
+  return A.code;
+}

@@ -1,0 +1,82 @@
+-- starling.control: the control socket's protocol (API.md section 11).
+--
+-- One line per message, each way.  Client to engine:
+--   L <text>     a line typed at the remote prompt
+--   C <text>     complete the word at the end of <text>
+--   I            Ctrl+C at the prompt: drop an unfinished chunk
+-- Engine to client:
+--   O <text>     a line of output (one message per line)
+--   P <prompt>   ready for the next line, with this prompt
+--   M <a>\t<b>   completion candidates (tab-separated)
+--   E <text>     the client sent something wrong; it may go on
+--   Q            the engine is shutting down (after :quit)
+--
+-- Each client has a session of its own (lua/starling/repl.lua): its own
+-- globals, its own :watch and :formation team, gone when it disconnects.
+-- Remote evaluations run under an instruction budget (a remote Ctrl+C
+-- cannot reach an evaluation that holds the loop), 100 million by default.
+-- A client that sends garbage gets E lines; one that disconnects mid-line
+-- is simply gone: neither the swarm nor the other clients notice.
+local core = require "starling.core"
+local repl = require "starling.repl"
+
+local M = {}
+
+local function send_output(c, text)
+  if text == nil or text == "" then return end
+  for line in (text:sub(-1) == "\n" and text or text .. "\n"):gmatch("([^\n]*)\n") do
+    c:send("O " .. line .. "\n")
+  end
+end
+
+--- M.serve(swarm, addr, {starling, greeting, on_quit, budget}) -> server,
+-- or nil, message.
+function M.serve(swarm, addr, opts)
+  opts = opts or {}
+  local sessions = {}
+  local handlers = {}
+  function handlers.connect(c)
+    local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000 }
+    s.write = function(text) send_output(c, text) end
+    s.state.write = function(text) send_output(c, text) end
+    sessions[c.id] = s
+    send_output(c, opts.greeting)
+    c:send("P " .. s:prompt() .. "\n")
+  end
+  function handlers.line(c, msg)
+    local s = sessions[c.id]
+    if s == nil then return end
+    local kind, text = msg:match("^([LCI])(.*)$")
+    if text and text ~= "" then
+      if text:sub(1, 1) ~= " " then kind = nil else text = text:sub(2) end
+    end
+    if kind == "L" then
+      local out, action = s:feed(text or "")
+      send_output(c, out)
+      if action == "quit" then
+        c:send("Q\n")
+        if opts.on_quit then opts.on_quit() end
+        return
+      end
+      c:send("P " .. s:prompt() .. "\n")
+    elseif kind == "C" then
+      c:send("M " .. table.concat(s:complete(text or ""), "\t") .. "\n")
+    elseif kind == "I" then
+      s:interrupt(false)
+      c:send("P " .. s:prompt() .. "\n")
+    else
+      c:send("E unknown message (send 'L <line>', 'C <text>' or 'I')\n")
+    end
+  end
+  function handlers.close(c)
+    local s = sessions[c.id]
+    if s == nil then return end
+    sessions[c.id] = nil
+    if s.state.watch then s.state.watch:cancel() end
+    if s.state.team then s.state.team:release() end
+  end
+  return core.control_listen(swarm, addr, handlers)
+end
+
+M.default_path = core.default_control_path
+return M
