@@ -191,6 +191,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "run") == 0) {
+    if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+                     strcmp(argv[2], "-h") == 0)) {
+      fputs(usage, stdout);
+      return 0;
+    }
     if (argc < 3) {
       fprintf(stderr, "starling run: missing FILE\n%s", usage);
       return 2;

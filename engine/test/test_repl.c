@@ -105,6 +105,7 @@ static int finish(term *t) {
 
 TEST(statements_shorthand_errors_and_ctrl_d) {
   term t;
+  unlink("/tmp/starling_test_history_1");
   REQUIRE(start(&t, "/tmp/starling_test_history_1") == 0);
   CHECK(expect(&t, "a swarm of 3 drones, real time", 10000));
   CHECK(expect(&t, "> ", 5000));
@@ -131,6 +132,15 @@ TEST(statements_shorthand_errors_and_ctrl_d) {
   CHECK(expect(&t, "Initiating swarm shutdown", 10000));
   CHECK(expect(&t, "Swarm shutdown complete", 10000));
   CHECK_INT(finish(&t), 0);
+  /* the history file kept the lines */
+  FILE *h = fopen("/tmp/starling_test_history_1", "r");
+  REQUIRE(h != NULL);
+  char hist[8192];
+  size_t n = fread(hist, 1, sizeof hist - 1, h);
+  hist[n] = '\0';
+  fclose(h);
+  CHECK(strstr(hist, "f('x')") != NULL);
+  CHECK(strstr(hist, "swarm:drone(1):state()") != NULL);
 }
 
 TEST(tab_completion_and_ctrl_c) {
