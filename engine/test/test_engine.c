@@ -266,7 +266,9 @@ TEST(real_clock_behind_schedule_still_returns_at_the_deadline) {
   sl_engine_run_for(&e, 50000);
   uint64_t took = uv_hrtime() - t0;
   CHECK(took < 200000000u); /* it used to spin in libuv's timer loop forever */
-  CHECK(n >= 10);
+  /* ~16 ticks fit in 50 ms; a loaded machine (tests run in parallel, the
+   * sanitizers) runs fewer, but they keep coming */
+  CHECK(n >= 4);
   sl_timer_stop(&t);
   CHECK_INT(sl_engine_close(&e), 0);
 }
