@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "attach.h"
@@ -157,6 +158,9 @@ static int repl(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* A control-socket client that goes away must not take the engine with
+   * it: writes to it fail with EPIPE instead of killing the process. */
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2) /* plain `starling` is `starling repl` */
     return repl(0, argv + 1);
   if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -14,9 +14,12 @@
  * Input is split into lines (a trailing \r dropped); a line longer than 64
  * KiB closes its client.  Every call into Lua is protected: a handler that
  * fails is logged, and neither the swarm nor the other clients notice.  The
- * protocol on top (lua/starling/control.lua) is Lua's.
+ * protocol on top (lua/starling/control.lua) is Lua's.  Listening sets
+ * SIGPIPE to ignored for the process: a client gone mid-write is an EPIPE,
+ * not the end of the engine.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,6 +460,9 @@ static int control_listen(lua_State *L) {
   if (S->engine.clock != SL_CLOCK_REAL)
     return luaL_error(L, "control socket: the swarm runs on the virtual "
                          "clock (a control socket needs real time)");
+  /* A client that goes away mid-write must not kill the process (the
+   * default action of SIGPIPE): the write fails and the client is closed. */
+  signal(SIGPIPE, SIG_IGN);
   ctl_server *srv = calloc(1, sizeof(*srv));
   if (srv == NULL)
     return luaL_error(L, "out of memory");
