@@ -62,6 +62,12 @@ describe("starling run on a mission file", function()
       .. "mission=failing mission failed\n", text, 1, true)
   end)
 
+  it("exits 1 when the mission was cancelled under it", function()
+    local code, text = run("spec/fixtures/shutdown_self.lua --virtual --log warn")
+    assert.equal(1, code)
+    assert.equal("T+1.000 WARN module=run mission=shutdown_self mission cancelled\n", text)
+  end)
+
   it("exits 1 when the mission did not finish within --duration", function()
     local code, text = run("spec/fixtures/survey.lua --virtual --duration 5 --log warn")
     assert.equal(1, code)

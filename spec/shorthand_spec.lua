@@ -13,9 +13,9 @@ end
 describe("shorthand parsing", function()
   it("reads commands, numbers and every form of selector", function()
     local c = assert(shorthand.parse(":goto 3 100 200 50"))
-    assert.same({ "goto", { list = { { 3 } } }, 100, 200, 50 }, { c.name, c.sel, c.x, c.y, c.z })
+    assert.same({ "goto", { list = { { 3, at = 7 } } }, 100, 200, 50 }, { c.name, c.sel, c.x, c.y, c.z })
     c = assert(shorthand.parse("  :patrol 1-5,7 0 0 200 -20.5"))
-    assert.same({ list = { { 1, 5 }, { 7 } } }, c.sel)
+    assert.same({ list = { { 1, 5, at = 11 }, { 7, at = 15 } } }, c.sel) -- with their columns
     assert.same({ 0, 0, 200, -20.5 }, { c.x0, c.y0, c.x1, c.y1 })
     assert.same({ all = true }, assert(shorthand.parse(":rtb all")).sel)
     assert.same({ state = "idle" }, assert(shorthand.parse(":status idle")).sel)
@@ -68,7 +68,7 @@ describe("shorthand commands", function()
 
   it("a line naming a missing drone sends nothing at all", function()
     local swarm = fleet(3)
-    assert.equal("bad command at column 7: expected a drone id: there is no drone 7\n  :goto 0,7 10 10\n        ^",
+    assert.equal("bad command at column 9: expected a drone id: there is no drone 7\n  :goto 0,7 10 10\n          ^",
       shorthand.run(swarm, ":goto 0,7 10 10"))
     swarm:run_for(1)
     assert.equal("idle", swarm:drone(0):state())
@@ -118,5 +118,19 @@ describe("shorthand commands", function()
     assert.equal("bad command at column 8: expected a factor in (0, 10000]\n  :speed 0\n         ^",
       shorthand.run(swarm, ":speed 0", state))
     swarm:close()
+  end)
+end)
+
+describe("shorthand edge cases", function()
+  it("puts the caret under the id that names no drone, even in a list", function()
+    local swarm = fleet(3)
+    assert.equal("bad command at column 11: expected a drone id: there is no drone 9\n"
+      .. "  :goto 0,1,9 1 1\n            ^", shorthand.run(swarm, ":goto 0,1,9 1 1"))
+    assert.equal("bad command at column 8: expected a drone id: there is no drone 5\n"
+      .. "  :rtb 0,5-7\n         ^", shorthand.run(swarm, ":rtb 0,5-7"))
+    assert.equal("bad command at column 8: expected a drone id (this number is too big for one)\n"
+      .. "  :watch 99999999999999999999\n         ^", shorthand.run(swarm, ":watch 99999999999999999999"))
+    assert.equal("bad command at column 6: expected a range from low to high, not 2-1\n"
+      .. "  :rtb 2-1\n       ^", shorthand.run(swarm, ":rtb 2-1"))
   end)
 end)

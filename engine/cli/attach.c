@@ -34,8 +34,9 @@ static struct {
   int ready;     /* a P came: the engine waits for a line */
   int done, code;
   char prompt[64];
-  char in[65536]; /* from the socket, not yet a line */
-  size_t nin;
+  char *in; /* from the socket, not yet a line (grows; 16 MiB at most) */
+  size_t nin, capin;
+  int skipping; /* a line over 16 MiB: dropped up to its newline */
   char *plain;    /* non-tty stdin, not yet a line */
   size_t nplain;
   int stdin_eof;
@@ -135,9 +136,19 @@ static void handle_msg(char *m) {
   }
 }
 
+enum { MAX_MSG = 16 << 20 };
+
 /* Reads what the socket has; returns -1 when it closed. */
 static int read_socket(void) {
-  ssize_t n = read(A.fd, A.in + A.nin, sizeof A.in - 1 - A.nin);
+  if (A.capin - A.nin < 65536) {
+    size_t cap = A.capin ? A.capin * 2 : 131072;
+    char *p = realloc(A.in, cap);
+    if (p == NULL)
+      return -1;
+    A.in = p;
+    A.capin = cap;
+  }
+  ssize_t n = read(A.fd, A.in + A.nin, A.capin - 1 - A.nin);
   if (n < 0 && errno == EINTR)
     return 0;
   if (n <= 0)
@@ -148,13 +159,19 @@ static int read_socket(void) {
     if (A.in[i] != '\n')
       continue;
     A.in[i] = '\0';
-    handle_msg(A.in + start);
+    if (A.skipping)
+      A.skipping = 0; /* the end of the line too long to show */
+    else
+      handle_msg(A.in + start);
     start = i + 1;
   }
   memmove(A.in, A.in + start, A.nin - start);
   A.nin -= start;
-  if (A.nin == sizeof A.in - 1) /* a message too long: drop it */
+  if (A.nin > MAX_MSG) { /* never a message: drop up to the next newline */
+    print_out("(a line over 16 MiB from the engine was dropped)");
     A.nin = 0;
+    A.skipping = 1;
+  }
   return 0;
 }
 
@@ -234,13 +251,17 @@ static void pump_plain(void) {
   }
 }
 
+static char why[256]; /* why connect_to failed */
+
 static int connect_to(const char *addr) {
   if (strncmp(addr, "tcp://", 6) == 0) {
     char host[256];
     snprintf(host, sizeof host, "%s", addr + 6);
     char *colon = strrchr(host, ':');
-    if (colon == NULL)
+    if (colon == NULL) {
+      snprintf(why, sizeof why, "expected tcp://HOST:PORT");
       return -1;
+    }
     *colon = '\0';
     char *h = host;
     if (h[0] == '[') { /* [::1] */
@@ -249,10 +270,14 @@ static int connect_to(const char *addr) {
     }
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(h, colon + 1, &hints, &res) != 0)
+    int g = getaddrinfo(h, colon + 1, &hints, &res);
+    if (g != 0) {
+      snprintf(why, sizeof why, "%s", gai_strerror(g));
       return -1;
+    }
     int fd = socket(res->ai_family, SOCK_STREAM, 0);
     if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+      snprintf(why, sizeof why, "%s", strerror(errno));
       close(fd);
       fd = -1;
     }
@@ -260,11 +285,15 @@ static int connect_to(const char *addr) {
     return fd;
   }
   struct sockaddr_un a = {.sun_family = AF_UNIX};
-  if (strlen(addr) >= sizeof a.sun_path)
+  if (strlen(addr) >= sizeof a.sun_path) {
+    snprintf(why, sizeof why, "socket path longer than %zu bytes",
+             sizeof a.sun_path - 1);
     return -1;
+  }
   snprintf(a.sun_path, sizeof a.sun_path, "%s", addr);
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    snprintf(why, sizeof why, "%s", strerror(errno));
     close(fd);
     fd = -1;
   }
@@ -276,7 +305,7 @@ int starling_attach(const char *addr) {
   A.fd = connect_to(addr);
   if (A.fd < 0) {
     fprintf(stderr, "starling attach: cannot connect to %s: %s\n", addr,
-            strerror(errno ? errno : ECONNREFUSED));
+            why);
     return 1;
   }
   if (pipe(A.sig) != 0)
@@ -311,10 +340,15 @@ int starling_attach(const char *addr) {
       break;
     if (p[1].revents & POLLIN) {
       char b[16];
-      if (read(A.sig[0], b, sizeof b) > 0 && A.tty) {
-        uninstall();
-        fputs("^C\n", stdout);
-        send_msg("I", NULL);
+      if (read(A.sig[0], b, sizeof b) > 0) {
+        if (A.tty) { /* clear the line, here and there */
+          uninstall();
+          fputs("^C\n", stdout);
+          send_msg("I", NULL);
+        } else { /* no prompt to clear: detach */
+          A.done = 1;
+          A.code = 130;
+        }
       }
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -352,6 +386,7 @@ int starling_attach(const char *addr) {
   close(A.sig[0]);
   close(A.sig[1]);
   free(A.plain);
+  free(A.in);
   free_cands();
   return A.code;
 }

@@ -168,6 +168,8 @@ int main(int argc, char **argv) {
     fputs(usage, stdout);
     return 0;
   }
+  if (strncmp(argv[1], "--", 2) == 0) /* `starling --drones 3`: the REPL */
+    return repl(argc - 1, argv + 1);
   if (strcmp(argv[1], "attach") == 0) {
     if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
                      strcmp(argv[2], "-h") == 0)) {

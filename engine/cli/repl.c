@@ -12,14 +12,17 @@
  *     line is handled and installed again after it, so on_line does that;
  *   - Tab asks the session for completions (a word may hold '.' and ':');
  *   - history lives in $STARLING_HISTORY or ~/.starling_history;
- *   - Ctrl+C: during an evaluation a signal handler sets a Lua hook that
- *     raises "interrupted" in the evaluation (as lua.c does); at the prompt
- *     it wakes the loop (uv_async_send, async-signal-safe), which drops the
- *     line and shows a fresh prompt.  The swarm never sees it.
- *   - Ctrl+D (end of input) or :quit shut the swarm down gracefully.
+ *   - Ctrl+C: during an evaluation the signal handler sets the flag that
+ *     the evaluation's count hook (core.eval, inherited by coroutines)
+ *     turns into "interrupted"; at the prompt it wakes the loop
+ *     (uv_async_send, async-signal-safe), which drops the line and shows a
+ *     fresh prompt.  The swarm never sees it.
+ *   - Ctrl+D (end of input), :quit, SIGTERM or SIGHUP shut the swarm down
+ *     gracefully (the control socket file removed, history saved).
  *
- * Without a terminal on stdin (a pipe, a file) libedit is not used: lines
- * are read from the same poll and fed to the session as they come.
+ * Without a terminal on stdin libedit is not used: a pipe's lines are read
+ * from the same poll and fed to the session as they come; a regular file
+ * (or /dev/null), which cannot be polled, is read through at start.
  */
 #include <errno.h>
 #include <lauxlib.h>
@@ -35,12 +38,18 @@
 
 #include "repl.h"
 
+/* engine/lua/lsl_eval.c */
+void lsl_eval_interrupt(void);
+void lsl_eval_reset(void);
+
 static struct {
   lua_State *L;
   int session; /* registry refs */
   int swarm;
   uv_poll_t poll;
-  uv_async_t sigint;
+  int polling; /* stdin is a poll handle (not a regular file) */
+  uv_async_t sigint, sigterm;
+  volatile sig_atomic_t term_sig;
   int tty;
   volatile sig_atomic_t evaluating;
   int quit;
@@ -108,22 +117,30 @@ static void stop_swarm_run(void) {
 
 /* --- Ctrl+C --------------------------------------------------------------- */
 
-static void stop_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  lua_sethook(L, NULL, 0, 0);
-  lua_pushliteral(L, "interrupted"); /* no position: the session knows it */
-  lua_error(L);
-}
-
 static void on_sigint(int sig) {
   (void)sig;
   if (R.evaluating)
-    lua_sethook(R.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    lsl_eval_interrupt(); /* the evaluation's hook raises "interrupted" */
   else
     uv_async_send(&R.sigint);
 }
 
 static void on_line(char *line);
+
+/* SIGTERM or SIGHUP: as Ctrl+D, a graceful shutdown (socket removed,
+ * history saved). */
+static void on_term(int sig) {
+  R.term_sig = sig;
+  uv_async_send(&R.sigterm);
+}
+
+static void on_term_async(uv_async_t *a) {
+  (void)a;
+  if (R.quit)
+    return;
+  fprintf(stdout, "\n%s\n", R.term_sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+  on_line(NULL);
+}
 
 static void fresh_prompt(void) {
   if (R.tty)
@@ -150,7 +167,7 @@ static void handle(const char *line) {
   R.evaluating = 1;
   int rc = call_session("feed", line, 2);
   R.evaluating = 0;
-  lua_sethook(R.L, NULL, 0, 0); /* a Ctrl+C that came too late */
+  lsl_eval_reset(); /* a Ctrl+C that came too late stops nothing later */
   if (rc != 0)
     return;
   const char *text = lua_tostring(R.L, -2);
@@ -175,7 +192,8 @@ static void on_line(char *line) {
     free(line);
   }
   if (R.quit) {
-    uv_poll_stop(&R.poll);
+    if (R.polling)
+      uv_poll_stop(&R.poll);
     stop_swarm_run();
     return;
   }
@@ -380,16 +398,28 @@ int starling_repl(lua_State *L, int argc, char **argv) {
       read_history(R.history);
     stifle_history(1000);
   }
-  uv_poll_init(loop, &R.poll, 0);
-  uv_poll_start(&R.poll, UV_READABLE, on_stdin);
   uv_async_init(loop, &R.sigint, on_sigint_at_prompt);
-  struct sigaction sa, old_int;
+  uv_async_init(loop, &R.sigterm, on_term_async);
+  struct sigaction sa, old_int, old_term, old_hup;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   sigaction(SIGINT, &sa, &old_int);
-  fresh_prompt();
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
+  /* stdin: a terminal or a pipe is polled; a regular file (or /dev/null)
+   * cannot be, and is read through at once, line by line */
+  R.polling = uv_poll_init(loop, &R.poll, 0) == 0;
+  if (R.polling) {
+    uv_poll_start(&R.poll, UV_READABLE, on_stdin);
+    fresh_prompt();
+  } else {
+    R.tty = 0;
+    while (!R.quit)
+      read_plain();
+  }
 
   /* The swarm flies until :quit or Ctrl+D stops the run (here, or a
    * :quit at the control socket: runner.quit). */
@@ -428,9 +458,14 @@ int starling_repl(lua_State *L, int argc, char **argv) {
       write_history(R.history);
   }
   sigaction(SIGINT, &old_int, NULL);
-  uv_poll_stop(&R.poll);
-  uv_close((uv_handle_t *)&R.poll, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGHUP, &old_hup, NULL);
+  if (R.polling) {
+    uv_poll_stop(&R.poll);
+    uv_close((uv_handle_t *)&R.poll, NULL);
+  }
   uv_close((uv_handle_t *)&R.sigint, NULL);
+  uv_close((uv_handle_t *)&R.sigterm, NULL);
   uv_run(loop, UV_RUN_NOWAIT); /* let the handles close */
   for (size_t i = 0; i < nmatches; i++)
     free(matches[i]);

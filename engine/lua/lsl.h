@@ -220,6 +220,14 @@ void lsl_control_open(lua_State *L, int core);
 /* Closes every control socket of S (before its engine closes). */
 void lsl_control_close_all(lsl_swarm *S);
 
+/* lsl_eval.c: guarded evaluation at the prompts */
+void lsl_eval_open(lua_State *L, int core);
+/* Stops the running evaluation; async-signal-safe (sets a flag). */
+void lsl_eval_interrupt(void);
+/* Forgets an interrupt that found nothing to stop (the prompt calls it
+ * after each line). */
+void lsl_eval_reset(void);
+
 /* lsl_signal.c: SIGINT/SIGTERM recorded for the runner */
 void lsl_signal_open(lua_State *L, int core);
 

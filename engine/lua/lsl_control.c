@@ -183,6 +183,12 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     size_t end = i;
     if (end > start && c->buf[end - 1] == '\r')
       end--;
+    if (end - start > MAX_LINE) {
+      static const char msg[] = "E line longer than 65536 bytes: closing\n";
+      send_text(c, msg, sizeof msg - 1);
+      client_close(c, 1);
+      return;
+    }
     notify(c, "line", c->buf + start, end - start);
     start = i + 1;
   }

@@ -553,6 +553,7 @@ int luaopen_starling_core(lua_State *L) {
   lsl_team_open(L, -1);
   lsl_signal_open(L, -1);
   lsl_control_open(L, -1);
+  lsl_eval_open(L, -1);
   lua_pushcfunction(L, core_log_configure);
   lua_setfield(L, -2, "log_configure");
   luaL_getmetatable(L, LSL_CHANNEL);

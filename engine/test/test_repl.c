@@ -15,10 +15,10 @@
 
 #include "t.h"
 
-typedef struct term {
+typedef struct term { /* big: it lives in static storage */
   int fd;
   pid_t pid;
-  char out[65536];
+  char out[1 << 19];
   size_t len;  /* bytes read so far */
   size_t seen; /* expect() matched up to here */
 } term;
@@ -120,7 +120,7 @@ static int finish(term *t) {
 }
 
 TEST(statements_shorthand_errors_and_ctrl_d) {
-  term t;
+  static term t;
   const char *hist_path = tmp_path("history");
   unlink(hist_path);
   REQUIRE(start(&t, hist_path) == 0);
@@ -162,7 +162,7 @@ TEST(statements_shorthand_errors_and_ctrl_d) {
 }
 
 TEST(tab_completion_and_ctrl_c) {
-  term t;
+  static term t;
   REQUIRE(start(&t, tmp_path("history")) == 0);
   CHECK(expect(&t, "> ", 10000));
   /* one candidate: completed in place (the screen redraws, so the proof
@@ -194,6 +194,13 @@ TEST(tab_completion_and_ctrl_c) {
   CHECK(expect(&t, "interrupted", 5000));
   type(&t, "n >= 1000, swarm:count()\r");
   CHECK(expect(&t, "true\t5", 5000));
+  /* ... in a coroutine too (the hook is inherited) */
+  type(&t, "io.write('co', '\\n') coroutine.wrap(function() while true do end end)()\r");
+  CHECK(expect(&t, "co\r\n", 5000));
+  type(&t, "\x03");
+  CHECK(expect(&t, "interrupted", 5000));
+  type(&t, "'still here'\r");
+  CHECK(expect(&t, "\"still here\"", 5000));
   type(&t, ":quit\r");
   CHECK(expect(&t, "Swarm shutdown complete", 10000));
   CHECK_INT(finish(&t), 0);
@@ -259,7 +266,7 @@ TEST(control_socket_clients_garbage_and_attach) {
   const char *path = tmp_path("control.sock");
   unlink(path);
   signal(SIGPIPE, SIG_IGN); /* a write to a closed socket is an error here */
-  term repl;
+  static term repl;
   const char *const args[] = {"starling", "repl", "--drones", "3",
                               "--control", path, NULL};
   REQUIRE(spawn(&repl, tmp_path("history3"), args) == 0);
@@ -297,16 +304,26 @@ TEST(control_socket_clients_garbage_and_attach) {
     T_FAIL("no budget_exceeded; the REPL's terminal follows");
     expect(&repl, "\x01(not there: shows what the terminal has)", 1000);
   }
+  say(&a, "L coroutine.wrap(function() while true do end end)()\n");
+  CHECK(hear(&a, "O budget_exceeded", 20000)); /* no way around it */
+  say(&a, "L setmetatable({}, { __tostring = function() while true do end end })\n");
+  CHECK(hear(&a, "O budget_exceeded", 20000)); /* printing is guarded too */
+  say(&a, "L setmetatable({}, { __len = function() return 'x' end })\n");
+  CHECK(hear(&a, "P > \n", 5000)); /* an error, then the prompt */
   say(&a, "L swarm:drone(2):state()\n");
   CHECK(hear(&a, "O \"moving\"\nP > \n", 5000));
 
   /* starling attach, through a terminal */
-  term at;
+  static term at;
   const char *const aargs[] = {"starling", "attach", path, NULL};
   REQUIRE(spawn(&at, tmp_path("history4"), aargs) == 0);
   CHECK(expect(&at, "> ", 10000));
   type(&at, "40 + 2\r");
   CHECK(expect(&at, "42", 5000));
+  type(&at, "print('hello from', 'attach')\r"); /* print comes here */
+  CHECK(expect(&at, "hello from\tattach", 5000));
+  type(&at, "string.rep('x', 70000) .. 'END'\r"); /* a line over 64 KiB */
+  CHECK(expect(&at, "xxxxEND\"", 5000));
   type(&at, "#swarm:spawn_f\t");
   type(&at, "(1)\r");
   CHECK(expect(&at, "\r\n1\r\n", 5000));
@@ -324,4 +341,44 @@ TEST(control_socket_clients_garbage_and_attach) {
   close(a.fd);
   close(b.fd);
   CHECK(access(path, F_OK) != 0); /* the socket file is gone */
+}
+
+TEST(sigterm_and_a_file_on_stdin_shut_down_gracefully) {
+  const char *ctl = tmp_path("term.sock");
+  unlink(ctl);
+  static term t;
+  const char *const args[] = {"starling", "repl", "--drones", "2",
+                              "--control", ctl, NULL};
+  REQUIRE(spawn(&t, tmp_path("history5"), args) == 0);
+  CHECK(expect(&t, "> ", 10000));
+  CHECK(access(ctl, F_OK) == 0);
+  kill(t.pid, SIGTERM);
+  CHECK(expect(&t, "SIGTERM", 5000));
+  CHECK(expect(&t, "Swarm shutdown complete", 5000));
+  CHECK_INT(finish(&t), 0);
+  CHECK(access(ctl, F_OK) != 0); /* the socket file removed */
+
+  /* stdin a regular file (it cannot be polled): read through, then quit */
+  const char *in = tmp_path("input.lua"), *out = tmp_path("output.txt");
+  FILE *f = fopen(in, "w");
+  REQUIRE(f != NULL);
+  fputs("x = 6\nx * 7\n:status 1\n", f);
+  fclose(f);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "STARLING_LOG= %s repl --drones 2 --control %s <%s >%s 2>&1",
+           STARLING_BIN, ctl, in, out);
+  int st = system(cmd);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  f = fopen(out, "r");
+  REQUIRE(f != NULL);
+  char text[4096];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK(strstr(text, "\n42\n") != NULL);
+  CHECK(strstr(text, "drone 1 ") != NULL);
+  CHECK(strstr(text, "Swarm shutdown complete") != NULL);
+  unlink(in);
+  unlink(out);
 }

@@ -12,7 +12,8 @@
 --   Q            the engine is shutting down (after :quit)
 --
 -- Each client has a session of its own (lua/starling/repl.lua): its own
--- globals, its own :watch and :formation team, gone when it disconnects.
+-- globals, its own :watch and :formation team, gone when it disconnects;
+-- its print writes to it (io.write still goes to the engine's stdout).
 -- Remote evaluations run under an instruction budget (a remote Ctrl+C
 -- cannot reach an evaluation that holds the loop), 100 million by default.
 -- A client that sends garbage gets E lines; one that disconnects mid-line
@@ -39,6 +40,12 @@ function M.serve(swarm, addr, opts)
     local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000 }
     s.write = function(text) send_output(c, text) end
     s.state.write = function(text) send_output(c, text) end
+    -- print at this prompt prints here, not on the engine's terminal
+    s.env.print = function(...)
+      local parts = table.pack(...)
+      for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+      send_output(c, table.concat(parts, "\t", 1, parts.n))
+    end
     sessions[c.id] = s
     send_output(c, opts.greeting)
     c:send("P " .. s:prompt() .. "\n")

@@ -9,11 +9,13 @@
 --
 -- Each session has its own environment (globals set at one prompt are not
 -- seen at another), with `swarm` and `starling` in it and the real globals
--- behind.  Evaluation is protected and runs under a count hook that stops
--- it when session:interrupt() has been called (Ctrl+C), so `while true do
--- end` at the prompt stops the evaluation, not the swarm.  The terminal
+-- behind.  Evaluation and printing run under core.eval: protected, with a
+-- C count hook every coroutine inherits, so Ctrl+C (core.eval_interrupt,
+-- from the terminal's signal handler) stops `while true do end` -- in a
+-- coroutine too -- and not the swarm; a remote session also has a budget.  The terminal
 -- (engine/cli) and the control socket both drive sessions through feed(),
 -- complete() and interrupt().
+local core = require "starling.core"
 local shorthand = require "starling.shorthand"
 
 local M = {}
@@ -28,7 +30,7 @@ function M.session(opts)
   local env = setmetatable({ swarm = opts.swarm, starling = opts.starling }, { __index = _G })
   local s = setmetatable({
     swarm = opts.swarm, env = env, write = opts.write or io.write, buffer = nil,
-    state = {}, interrupted = false, budget = opts.budget,
+    state = {}, budget = opts.budget,
   }, Session)
   s.state.write = function(text) s.write(text .. "\n") end
   return s
@@ -93,31 +95,6 @@ function M.show(v) return (show(v, 0, {}, "")) end
 
 -- Evaluation ------------------------------------------------------------
 
-local INTERRUPTED = setmetatable({}, { __tostring = function() return "interrupted" end })
-
-local function run_protected(self, fn)
-  self.interrupted = false
-  local used, budget = 0, self.budget
-  local function hook()
-    if self.interrupted then
-      self.interrupted = false
-      error(INTERRUPTED, 0)
-    end
-    used = used + 1000
-    if budget and used > budget then
-      error(("budget_exceeded: more than %d instructions at a remote prompt"):format(budget), 0)
-    end
-  end
-  local old = { debug.gethook() }
-  debug.sethook(hook, "", 1000)
-  local res = table.pack(xpcall(fn, function(e)
-    if e == INTERRUPTED or e == "interrupted" then return e end
-    return debug.traceback(tostring(e), 2)
-  end))
-  debug.sethook(old[1], old[2], old[3])
-  return res
-end
-
 --- session:feed(line) -> text to show (may be ""), and "quit" after :quit.
 function Session:feed(line)
   if self.buffer == nil and line:match("^%s*:") then
@@ -141,16 +118,17 @@ function Session:feed(line)
     return err .. "\n"
   end
   self.buffer = nil
-  local res = run_protected(self, fn)
-  if not res[1] then
-    -- the sentinel from our hook, or the terminal's SIGINT hook (C) message
-    if res[2] == INTERRUPTED or res[2] == "interrupted" then return "interrupted\n" end
-    return tostring(res[2]) .. "\n"
-  end
-  if res.n == 1 then return "" end
-  local parts = {}
-  for i = 2, res.n do parts[#parts + 1] = M.show(res[i]) end
-  return table.concat(parts, "\t") .. "\n"
+  -- Evaluating and printing both run guarded (core.eval): a runaway
+  -- __tostring or __pairs is interrupted like a runaway loop.
+  local res = table.pack(core.eval(function()
+    local r = table.pack(fn())
+    if r.n == 0 then return "" end
+    local parts = {}
+    for i = 1, r.n do parts[i] = M.show(r[i]) end
+    return table.concat(parts, "\t") .. "\n"
+  end, self.budget))
+  if not res[1] then return tostring(res[2]) .. "\n" end
+  return res[2]
 end
 
 --- session:interrupt(): stops the evaluation running now (from a signal
@@ -158,7 +136,7 @@ end
 -- Returns "evaluation" or "line".
 function Session:interrupt(evaluating)
   if evaluating then
-    self.interrupted = true
+    core.eval_interrupt()
     return "evaluation"
   end
   self.buffer = nil
@@ -188,6 +166,13 @@ end
 --   starling.fo -> starling.formation
 --   :pa        -> :patrol, :pause
 function Session:complete(line)
+  -- __index/__pairs run here: guarded, with a small budget
+  local ok, res = core.eval(function() return self:_complete(line) end, 10000000)
+  if ok then return res end
+  return {}
+end
+
+function Session:_complete(line)
   local out = {}
   if self.buffer == nil then
     local cmd = line:match("^%s*:(%a*)$")

@@ -92,6 +92,9 @@ function M.run(mission, opts)
   elseif task.status == "failed" then
     log("error", "mission failed", { mission = mission.name, error = task.error })
     code = 1
+  elseif task.status == "cancelled" then -- from the control socket, say
+    log("warn", "mission cancelled", { mission = mission.name })
+    code = 1
   else
     log("info", "mission finished", { mission = mission.name })
   end
@@ -147,6 +150,7 @@ function M.parse(args)
     elseif a == "--control" then
       local v, err = need(a)
       if not v then return nil, err end
+      if v == "" then return nil, "--control wants a socket path or tcp://127.0.0.1:PORT (got '')" end
       opts.control = v
     elseif a == "--virtual" then
       if opts.speed then return nil, "--virtual and --speed exclude each other" end

@@ -14,7 +14,7 @@ local core = require "starling.core"
 local filter = require "starling.filter"
 local formation = require "starling.formation"
 
-local P, R, S, C, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Ct, lpeg.Cp
+local P, R, S, C, Cg, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Cg, lpeg.Ct, lpeg.Cp
 
 local M = {}
 
@@ -23,9 +23,10 @@ local sp1 = S " \t" ^ 1
 local alpha = R("az", "AZ") + P "_"
 local word = C(alpha * (alpha + R "09") ^ 0)
 local digits = R "09" ^ 1
-local int = C(digits) / tonumber
+-- An id: digits that fit an integer (20 digits do not: no such drone).
+local int = C(digits) / function(d) return math.tointeger(tonumber(d)) or -1 end
 local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)) / tonumber
-local item = Ct(int * (P "-" * int) ^ -1)
+local item = Ct(Cg(Cp(), "at") * int * (P "-" * int) ^ -1)
 local list = Ct(item * (P "," * item) ^ 0)
 local stop = sp1 + -P(1) -- an argument ends at a blank or the end of the line
 
@@ -118,11 +119,13 @@ local function select(swarm, sel, line, at)
   local out, seen = {}, {}
   for _, it in ipairs(sel.list) do
     local a, b = it[1], it[2] or it[1]
-    if b < a then fail(at, ("a range from low to high, not %d-%d"):format(a, b)) end
-    if b - a > 1000000 then fail(at, "a range of at most 1,000,000 drones") end
+    local col = it.at -- the column of this item, for the caret
+    if a < 0 or b < 0 then fail(col, "a drone id (this number is too big for one)") end
+    if b < a then fail(col, ("a range from low to high, not %d-%d"):format(a, b)) end
+    if b - a > 1000000 then fail(col, "a range of at most 1,000,000 drones") end
     for id = a, b do
       local d = swarm:drone(id)
-      if d == nil then fail(at, ("a drone id: there is no drone %d"):format(id)) end
+      if d == nil then fail(col, ("a drone id: there is no drone %d"):format(id)) end
       if not seen[id] then seen[id] = true; out[#out + 1] = d end
     end
   end
@@ -201,8 +204,11 @@ function M.execute(swarm, cmd, line, state)
   elseif n == "watch" then
     if state.watch then state.watch:cancel(); state.watch = nil end
     if cmd.id == "off" then return "watch off" end
-    local d = swarm:drone(cmd.id)
-    if d == nil then fail(cmd.pos.id, ("a drone id: there is no drone %d"):format(cmd.id)) end
+    local d = cmd.id >= 0 and swarm:drone(cmd.id) or nil
+    if d == nil then
+      fail(cmd.pos.id, cmd.id < 0 and "a drone id (this number is too big for one)"
+        or ("a drone id: there is no drone %d"):format(cmd.id))
+    end
     local out = state.write or print
     state.watch = swarm:every(1, function() out(status_line(d)) end)
     return status_line(d)
