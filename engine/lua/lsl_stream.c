@@ -526,28 +526,30 @@ static void each_sink(sl_engine *e, void *ud, sl_item *it) {
   lsl_protect(s->S, each_protected, &c);
 }
 
-static int collect_end(lua_State *L) {
-  lsl_sub *s = lua_touserdata(L, 1);
+/* Ends a collect: the stream is stopped and the collector, if it still
+ * waits, resumes -- with the array already moved onto its stack (err 0),
+ * or with nil and the error's name. */
+static void collect_done(lsl_sub *s, int err) {
   lsl_task *t = s->collector;
   s->collector = NULL;
   sub_stop(s);
   if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
     t->on_cancel = NULL;
-    lua_pushnil(t->co);
-    lua_pushstring(t->co, sl_strerror(SL_ECLOSED));
-    lsl_task_resume(t, 2);
+    if (err != 0) {
+      lua_pushnil(t->co);
+      lua_pushstring(t->co, sl_strerror(err));
+    }
+    lsl_task_resume(t, err != 0 ? 2 : 1);
   }
   lsl_task_unpin(t);
-  return 0;
 }
 
 static int collect_protected(lua_State *L) {
   sctx *c = lua_touserdata(L, 1);
   lsl_sub *s = c->s;
   if (c->it->kind == SL_ITEM_NONE) { /* ended before n items came */
-    lua_pushlightuserdata(L, s);
-    lua_replace(L, 1);
-    return collect_end(L);
+    collect_done(s, SL_ECLOSED);
+    return 0;
   }
   lsl_pushref(s->S, L, s->acc_ref);
   lsl_push_item(s->S, L, c->it);
@@ -555,16 +557,9 @@ static int collect_protected(lua_State *L) {
   lua_pop(L, 1);
   if (s->have < s->want)
     return 0;
-  lsl_task *t = s->collector;
   lsl_pushref(s->S, L, s->acc_ref);
-  lua_xmove(L, t->co, 1);
-  s->collector = NULL;
-  sub_stop(s);
-  if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
-    t->on_cancel = NULL;
-    lsl_task_resume(t, 1);
-  }
-  lsl_task_unpin(t);
+  lua_xmove(L, s->collector->co, 1);
+  collect_done(s, 0);
   return 0;
 }
 
@@ -578,17 +573,7 @@ static void collect_sink(sl_engine *e, void *ud, sl_item *it) {
 }
 
 static int timeout_protected(lua_State *L) {
-  lsl_sub *s = lua_touserdata(L, 1);
-  lsl_task *t = s->collector;
-  s->collector = NULL;
-  sub_stop(s);
-  if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
-    t->on_cancel = NULL;
-    lua_pushnil(t->co);
-    lua_pushstring(t->co, sl_strerror(SL_ETIMEOUT));
-    lsl_task_resume(t, 2);
-  }
-  lsl_task_unpin(t);
+  collect_done(lua_touserdata(L, 1), SL_ETIMEOUT);
   return 0;
 }
 
