@@ -25,6 +25,7 @@
 #include <editline/readline.h>
 
 #include "attach.h"
+#include "repl.h"
 
 static struct {
   int fd;        /* the socket */
@@ -313,12 +314,11 @@ int starling_attach(const char *addr) {
   A.tty = isatty(0);
   snprintf(A.prompt, sizeof A.prompt, "> ");
   if (A.tty) {
-    static char breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
     rl_readline_name = "starling";
     rl_catch_signals = 0;
     rl_attempted_completion_function = complete;
-    rl_basic_word_break_characters = breaks;
-    rl_completer_word_break_characters = breaks;
+    rl_basic_word_break_characters = starling_word_breaks;
+    rl_completer_word_break_characters = starling_word_breaks;
   }
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);

@@ -79,7 +79,7 @@ static void preload(lua_State *L) {
   lua_pop(L, 1);
 }
 
-static int traceback(lua_State *L) {
+int starling_traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   if (msg == NULL)
     msg = lua_pushfstring(L, "(error object is a %s value)",
@@ -88,14 +88,23 @@ static int traceback(lua_State *L) {
   return 1;
 }
 
-static int run_file(const char *file, int argc, char **argv) {
+/* A Lua state with the standard libraries and the starling library
+ * preloaded, or NULL (said on stderr). */
+static lua_State *new_state(void) {
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "starling: cannot create a Lua state\n");
-    return 1;
+    return NULL;
   }
   luaL_openlibs(L);
   preload(L);
+  return L;
+}
+
+static int run_file(const char *file, int argc, char **argv) {
+  lua_State *L = new_state();
+  if (L == NULL)
+    return 1;
   lua_createtable(L, argc, 1); /* arg, as the lua interpreter sets it */
   lua_pushstring(L, file);
   lua_rawseti(L, -2, 0);
@@ -105,7 +114,7 @@ static int run_file(const char *file, int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
   int status = 0;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, starling_traceback);
   if (luaL_loadfile(L, file) != LUA_OK) {
     fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
     status = 1;
@@ -145,13 +154,9 @@ static int run_file(const char *file, int argc, char **argv) {
 }
 
 static int repl(int argc, char **argv) {
-  lua_State *L = luaL_newstate();
-  if (L == NULL) {
-    fprintf(stderr, "starling: cannot create a Lua state\n");
+  lua_State *L = new_state();
+  if (L == NULL)
     return 1;
-  }
-  luaL_openlibs(L);
-  preload(L);
   int rc = starling_repl(L, argc, argv);
   lua_close(L);
   return rc;

@@ -58,18 +58,16 @@ static struct {
   size_t npending;
 } R;
 
-/* --- calls into Lua (all protected) -------------------------------------- */
+/* Where a word to complete begins, for libedit (here and in attach.c):
+ * words hold '.' and ':' (swarm:spawn, starling.formation.slots). */
+char starling_word_breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
 
-static int traceback(lua_State *L) {
-  const char *msg = lua_tostring(L, 1);
-  luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
-  return 1;
-}
+/* --- calls into Lua (all protected) -------------------------------------- */
 
 /* session:method(arg) -> pushes up to nres results; 0 on success. */
 static int call_session(const char *method, const char *arg, int nres) {
   lua_State *L = R.L;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, starling_traceback);
   int h = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, R.session);
   lua_getfield(L, -1, method);
@@ -80,13 +78,9 @@ static int call_session(const char *method, const char *arg, int nres) {
     nargs++;
   }
   int rc = lua_pcall(L, nargs, nres, h);
-  if (rc != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    /* Ctrl+C before the evaluation proper began (while compiling) */
-    if (msg != NULL && strncmp(msg, "interrupted\n", 12) == 0)
-      fputs("interrupted\n", stdout);
-    else
-      fprintf(stderr, "starling repl: %s\n", msg ? msg : "error");
+  if (rc != LUA_OK) { /* the session's own fault: its evaluations are
+                        * guarded (core.eval) and answer with text */
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
     lua_settop(L, h - 1);
     return -1;
   }
@@ -341,7 +335,7 @@ static void log_line(const char *msg) {
 int starling_repl(lua_State *L, int argc, char **argv) {
   memset(&R, 0, sizeof R);
   R.L = L;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, starling_traceback);
   int h = lua_gettop(L);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "starling.runner");
@@ -390,10 +384,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     rl_readline_name = "starling";
     rl_catch_signals = 0;
     rl_attempted_completion_function = complete;
-    /* Words hold '.' and ':' (swarm:spawn, starling.formation.slots). */
-    static char breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
-    rl_basic_word_break_characters = breaks;
-    rl_completer_word_break_characters = breaks;
+    rl_basic_word_break_characters = starling_word_breaks;
+    rl_completer_word_break_characters = starling_word_breaks;
     if (R.history[0] != '\0')
       read_history(R.history);
     stifle_history(1000);
@@ -424,7 +416,7 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   /* The swarm flies until :quit or Ctrl+D stops the run (here, or a
    * :quit at the control socket: runner.quit). */
   while (!R.quit) {
-    lua_pushcfunction(L, traceback);
+    lua_pushcfunction(L, starling_traceback);
     lua_rawgeti(L, LUA_REGISTRYINDEX, R.swarm);
     lua_getfield(L, -1, "run_for");
     lua_insert(L, -2);
