@@ -64,8 +64,9 @@ static int start(term *t, const char *history) {
   return spawn(t, history, args);
 }
 
-/* Reads until `text` appears after what earlier expects matched, or the
- * deadline passes.  Returns 1 when found. */
+/* Reads (a terminal, or a socket: see peer) until `text` appears after
+ * what earlier expects matched, or the deadline passes.  Returns 1 when
+ * found. */
 static int expect(term *t, const char *text, int timeout_ms) {
   int64_t end = ms_now() + timeout_ms;
   for (;;) {
@@ -87,11 +88,13 @@ static int expect(term *t, const char *text, int timeout_ms) {
     ssize_t n = read(t->fd, t->out + t->len, sizeof t->out - 1 - t->len);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n <= 0)
+    if (n <= 0) {
+      fprintf(stderr, "the other end %s\n", n == 0 ? "closed" : strerror(errno));
       break;
+    }
     t->len += (size_t)n;
   }
-  fprintf(stderr, "expected \"%s\"; the screen since the last match:\n%s\n",
+  fprintf(stderr, "expected \"%s\"; the output since the last match:\n%s\n",
           text, t->out + t->seen);
   return 0;
 }
@@ -208,11 +211,9 @@ TEST(tab_completion_and_ctrl_c) {
 
 /* --- the control socket ---------------------------------------------------- */
 
-typedef struct peer {
-  int fd;
-  char in[65536];
-  size_t len, seen;
-} peer;
+/* A client of the control socket: the same reader as a terminal (no
+ * process of its own), so expect() and type() serve it too. */
+typedef term peer;
 
 static int dial(peer *p, const char *path) {
   memset(p, 0, sizeof(*p));
@@ -222,44 +223,6 @@ static int dial(peer *p, const char *path) {
   return p->fd >= 0 && connect(p->fd, (struct sockaddr *)&a, sizeof a) == 0
              ? 0
              : -1;
-}
-
-static void say(peer *p, const char *s) {
-  size_t n = strlen(s);
-  CHECK_INT(write(p->fd, s, n), (ssize_t)n);
-}
-
-/* As expect(), on a socket. */
-static int hear(peer *p, const char *text, int timeout_ms) {
-  int64_t end = ms_now() + timeout_ms;
-  for (;;) {
-    p->in[p->len] = '\0';
-    char *hit = strstr(p->in + p->seen, text);
-    if (hit != NULL) {
-      p->seen = (size_t)(hit - p->in) + strlen(text);
-      return 1;
-    }
-    int64_t left = end - ms_now();
-    if (left <= 0 || p->len + 1 >= sizeof p->in)
-      break;
-    struct pollfd q = {p->fd, POLLIN, 0};
-    int r = poll(&q, 1, (int)left);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    ssize_t n = read(p->fd, p->in + p->len, sizeof p->in - 1 - p->len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      fprintf(stderr, "the socket %s\n", n == 0 ? "closed" : strerror(errno));
-      break;
-    }
-    p->len += (size_t)n;
-  }
-  fprintf(stderr, "expected \"%s\" from the socket; got since:\n%s\n", text,
-          p->in + p->seen);
-  return 0;
 }
 
 TEST(control_socket_clients_garbage_and_attach) {
@@ -276,42 +239,42 @@ TEST(control_socket_clients_garbage_and_attach) {
   CHECK_INT(st.st_mode & 0777, 0600); /* the owner only */
 
   /* two clients at once, each with its own globals */
-  peer a, b, c;
+  static peer a, b, c; /* big: static storage */
   REQUIRE(dial(&a, path) == 0);
   REQUIRE(dial(&b, path) == 0);
-  CHECK(hear(&a, "P > \n", 5000));
-  CHECK(hear(&b, "P > \n", 5000));
-  say(&a, "L mine = 'a'\n");
-  CHECK(hear(&a, "P > \n", 5000));
-  say(&b, "L mine\n");
-  CHECK(hear(&b, "O nil\nP > \n", 5000));
-  say(&a, "L mine, swarm:count()\n");
-  CHECK(hear(&a, "O \"a\"\t3\nP > \n", 5000));
-  say(&b, "L :goto 2 20 0\n");
-  CHECK(hear(&b, "O 1 drone flying to (20, 0, 30)\nP > \n", 5000));
-  say(&b, "C swarm:spawn_f\n");
-  CHECK(hear(&b, "M swarm:spawn_fleet\n", 5000));
+  CHECK(expect(&a, "P > \n", 5000));
+  CHECK(expect(&b, "P > \n", 5000));
+  type(&a, "L mine = 'a'\n");
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&b, "L mine\n");
+  CHECK(expect(&b, "O nil\nP > \n", 5000));
+  type(&a, "L mine, swarm:count()\n");
+  CHECK(expect(&a, "O \"a\"\t3\nP > \n", 5000));
+  type(&b, "L :goto 2 20 0\n");
+  CHECK(expect(&b, "O 1 drone flying to (20, 0, 30)\nP > \n", 5000));
+  type(&b, "C swarm:spawn_f\n");
+  CHECK(expect(&b, "M swarm:spawn_fleet\n", 5000));
   /* garbage, then a client gone in the middle of a line */
   REQUIRE(dial(&c, path) == 0);
-  CHECK(hear(&c, "P > \n", 5000));
-  say(&c, "\x01\x02\xff garbage\nX\n");
-  CHECK(hear(&c, "E unknown message", 5000));
-  say(&c, "L while true do en");
+  CHECK(expect(&c, "P > \n", 5000));
+  type(&c, "\x01\x02\xff garbage\nX\n");
+  CHECK(expect(&c, "E unknown message", 5000));
+  type(&c, "L while true do en");
   close(c.fd);
   /* a runaway remote evaluation hits the budget, not the swarm */
-  say(&a, "L while true do end\n");
-  if (!hear(&a, "O budget_exceeded", 20000)) {
+  type(&a, "L while true do end\n");
+  if (!expect(&a, "O budget_exceeded", 20000)) {
     T_FAIL("no budget_exceeded; the REPL's terminal follows");
     expect(&repl, "\x01(not there: shows what the terminal has)", 1000);
   }
-  say(&a, "L coroutine.wrap(function() while true do end end)()\n");
-  CHECK(hear(&a, "O budget_exceeded", 20000)); /* no way around it */
-  say(&a, "L setmetatable({}, { __tostring = function() while true do end end })\n");
-  CHECK(hear(&a, "O budget_exceeded", 20000)); /* printing is guarded too */
-  say(&a, "L setmetatable({}, { __len = function() return 'x' end })\n");
-  CHECK(hear(&a, "P > \n", 5000)); /* an error, then the prompt */
-  say(&a, "L swarm:drone(2):state()\n");
-  CHECK(hear(&a, "O \"moving\"\nP > \n", 5000));
+  type(&a, "L coroutine.wrap(function() while true do end end)()\n");
+  CHECK(expect(&a, "O budget_exceeded", 20000)); /* no way around it */
+  type(&a, "L setmetatable({}, { __tostring = function() while true do end end })\n");
+  CHECK(expect(&a, "O budget_exceeded", 20000)); /* printing is guarded too */
+  type(&a, "L setmetatable({}, { __len = function() return 'x' end })\n");
+  CHECK(expect(&a, "P > \n", 5000)); /* an error, then the prompt */
+  type(&a, "L swarm:drone(2):state()\n");
+  CHECK(expect(&a, "O \"moving\"\nP > \n", 5000));
 
   /* starling attach, through a terminal */
   static term at;
@@ -330,12 +293,12 @@ TEST(control_socket_clients_garbage_and_attach) {
   CHECK(expect(&at, "> ", 5000)); /* (installing a prompt flushes typeahead) */
   type(&at, "\x04"); /* Ctrl+D: detach, the swarm flies on */
   CHECK_INT(finish(&at), 0);
-  say(&b, "L swarm:count()\n");
-  CHECK(hear(&b, "O 4\nP > \n", 5000));
+  type(&b, "L swarm:count()\n");
+  CHECK(expect(&b, "O 4\nP > \n", 5000));
 
   /* :quit at a client shuts the engine down */
-  say(&b, "L :quit\n");
-  CHECK(hear(&b, "Q\n", 5000));
+  type(&b, "L :quit\n");
+  CHECK(expect(&b, "Q\n", 5000));
   CHECK(expect(&repl, "Swarm shutdown complete", 10000));
   CHECK_INT(finish(&repl), 0);
   close(a.fd);
