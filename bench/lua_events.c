@@ -13,31 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <lauxlib.h>
-#include <lualib.h>
 #include <uv.h>
 
 #include "lua/lsl.h"
-
-int luaopen_starling_core(lua_State *L);
+#include "lua_host.h"
 
 enum { EVENTS = 2000000, BATCH = 512 };
-
-static lua_State *open_lua(void) {
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_starling_core);
-  lua_setfield(L, -2, "starling.core");
-  lua_pop(L, 1);
-  if (luaL_dostring(L, "package.path = '" STARLING_LUA_DIR "/?.lua;"
-                       STARLING_LUA_DIR "/?/init.lua;' .. package.path") !=
-      LUA_OK) {
-    fprintf(stderr, "%s\n", lua_tostring(L, -1));
-    return NULL;
-  }
-  return L;
-}
 
 static double run(const char *pattern, long *seen, long *expected) {
   lua_State *L = open_lua();

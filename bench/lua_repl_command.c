@@ -19,13 +19,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <lauxlib.h>
-#include <lualib.h>
 #include <uv.h>
 
 #include "lua/lsl.h"
-
-int luaopen_starling_core(lua_State *L);
+#include "lua_host.h"
 
 enum { N = 200 };
 
@@ -55,18 +52,13 @@ static int until_answer(lsl_swarm *S, int fd, const char *want) {
 }
 
 int main(void) {
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_starling_core);
-  lua_setfield(L, -2, "starling.core");
-  lua_pop(L, 1);
+  lua_State *L = open_lua();
+  if (L == NULL)
+    return 1;
   char path[64];
   snprintf(path, sizeof path, "/tmp/starling-bench-%d.sock", (int)getpid());
   char code[1024];
   snprintf(code, sizeof code,
-           "package.path = '" STARLING_LUA_DIR "/?.lua;" STARLING_LUA_DIR
-           "/?/init.lua;' .. package.path\n"
            "local starling = require 'starling'\n"
            "swarm = starling.swarm{ clock = 'real' }\n"
            "swarm:spawn_fleet(%d)\n"
