@@ -9,13 +9,19 @@ local M = {}
 
 local sqrt, ceil, floor, cos, sin, pi = math.sqrt, math.ceil, math.floor, math.cos, math.sin, math.pi
 
+-- A number that is neither nan nor infinite; how to show one that is not
+-- (0/0 prints as -nan on some machines).  team.lua uses them too.
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local function show(v) return v ~= v and "nan" or tostring(v) end
+M._finite, M._show = finite, show
+
 -- Options every kind takes; each built-in adds its own below.
 local COMMON = { center = true, heading = true }
 
 local function positive(fname, opts, key, default)
   local v = opts[key]
   if v == nil then return default end
-  if type(v) ~= "number" or v ~= v or v <= 0 or v == math.huge then
+  if type(v) ~= "number" or not finite(v) or v <= 0 then
     error(("%s: option '%s' must be a positive number (got %s)"):format(fname, key, tostring(v)), 5)
   end
   return v
@@ -129,8 +135,6 @@ function M.known(name)
   return builtin[name] ~= nil or custom[name] ~= nil
 end
 
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-
 local function check_center(fname, c)
   if type(c) ~= "table" then
     error(("%s: option 'center' is required: a position {x=, y=, z=} (got %s)"):format(fname, type(c)), 4)
@@ -140,7 +144,6 @@ local function check_center(fname, c)
     error(("%s: option 'center' needs numbers x, y and z"):format(fname), 4)
   end
   if not (finite(x) and finite(y) and finite(z)) then
-    local function show(v) return v ~= v and "nan" or tostring(v) end
     error(("%s: option 'center' must be finite (got %s, %s, %s)"):format(fname, show(x), show(y), show(z)), 4)
   end
   return x, y, z
@@ -175,7 +178,7 @@ function M._slots(fname, kind, n, opts)
   end
   local cx, cy, cz = check_center(fname, opts.center)
   local h = opts.heading or 0
-  if type(h) ~= "number" or h ~= h or h == math.huge or h == -math.huge then
+  if type(h) ~= "number" or not finite(h) then
     error(("%s: option 'heading' must be a number of radians (got %s)"):format(fname, tostring(h)), 3)
   end
   local offsets

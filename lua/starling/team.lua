@@ -216,16 +216,14 @@ function Team:move(offset)
   end
   local o = pos3(offset)
   if type(o.z) ~= "number" then error("team:move: offset z must be a number", 2) end
+  local finite = formation._finite
   for _, c in ipairs{ "x", "y", "z" } do
-    local v = o[c]
-    if v ~= v or v == math.huge or v == -math.huge then
-      error(("team:move: offset %s must be finite (got %s)"):format(c, v ~= v and "nan" or tostring(v)), 2)
+    if not finite(o[c]) then
+      error(("team:move: offset %s must be finite (got %s)"):format(c, formation._show(o[c])), 2)
     end
   end
   for _, s in ipairs(f._slots) do
-    local x, y, z = s.x + o.x, s.y + o.y, s.z + o.z
-    if x ~= x or y ~= y or z ~= z or math.abs(x) == math.huge or math.abs(y) == math.huge
-        or math.abs(z) == math.huge then
+    if not (finite(s.x + o.x) and finite(s.y + o.y) and finite(s.z + o.z)) then
       error("team:move: the offset takes the slots out of range", 2)
     end
   end
