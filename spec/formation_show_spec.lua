@@ -9,6 +9,7 @@
 -- the mission, woken in that tick, orders the next formation, which the
 -- drones take up in the same tick, and their first step is the next tick.
 local starling = require "starling"
+local support = require "support"
 
 local MISSION = "missions/formation_show.lua"
 local CENTER = { x = 200, y = 150, z = 40 }
@@ -23,16 +24,9 @@ local function fleet(n)
   return swarm
 end
 
-local function finish(swarm, task, timeout)
-  assert.is_true(swarm:run_until(function() return task.status ~= "running" end, timeout or 100))
-end
+local finish = support.finish
 
-local function result(swarm, task)
-  local res
-  swarm:spawn(function() res = { task:wait() } end)
-  swarm:run_for(0.1)
-  return table.unpack(res, 1, 2)
-end
+local result = support.results
 
 describe("missions/formation_show.lua", function()
   it("loads with its parameters", function()

@@ -1,6 +1,7 @@
 -- Missions as files (API.md section 10): starling.mission, load_mission and
 -- swarm:run_mission, with every way a file or its params can be wrong.
 local starling = require "starling"
+local support = require "support"
 
 local FIX = "spec/fixtures/"
 
@@ -70,10 +71,7 @@ describe("swarm:run_mission", function()
     swarm:run_for(20)
     assert.equal("done", task.status)
     -- drone 0 flies 102.0 m (arrives on the 101st step, at 10.2), drone 1 54.8 m
-    local results
-    swarm:spawn(function() results = { task:wait() } end)
-    swarm:run_for(0.1)
-    assert.same({ "survey", 2, 10.2 }, results)
+    assert.same({ "survey", 2, 10.2 }, { support.results(swarm, task) })
     assert.same({ x = 100, y = 0, z = 20 }, swarm:drone(0):position())
     assert.same({ x = 100, y = 10, z = 20 }, swarm:drone(1):position())
     assert.equal("idle", swarm:drone(2):state())
@@ -85,9 +83,7 @@ describe("swarm:run_mission", function()
     local m = starling.load_mission(FIX .. "survey.lua")
     local task = swarm:run_mission(m, { drones = 3, x = 50, label = "north" })
     swarm:run_for(20)
-    local results
-    swarm:spawn(function() results = { task:wait() } end)
-    swarm:run_for(0.1)
+    local results = { support.results(swarm, task) }
     assert.equal("north", results[1])
     assert.equal(3, results[2])
     assert.same({ x = 50, y = 20, z = 20 }, swarm:drone(2):position())

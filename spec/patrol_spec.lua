@@ -1,17 +1,15 @@
 -- missions/patrol.lua on a virtual swarm of 20: who patrols, what is
 -- detected, who is sent to support, the alert, telemetry, the end.
 local starling = require "starling"
+local support = require "support"
 
 local function run(params)
   local swarm = starling.swarm{}
   swarm:spawn_fleet(20) -- bases (0..450, 0) and (0..450, 50)
   swarm:run_for(0.1)
   local task = swarm:run_mission(starling.load_mission("missions/patrol.lua"), params)
-  assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 600))
-  local report
-  swarm:spawn(function() report = task:wait() end)
-  swarm:run_for(0.1)
-  return swarm, task, report
+  support.finish(swarm, task, 600)
+  return swarm, task, support.results(swarm, task)
 end
 
 describe("missions/patrol.lua", function()

@@ -2,6 +2,7 @@
 -- the ring forms, a high threat inside draws the two nearest guards, the
 -- other six close the ring, and everything stands down at the end.
 local starling = require "starling"
+local support = require "support"
 
 local function near(a, b) return math.abs(a.x - b.x) < 1e-9 and math.abs(a.y - b.y) < 1e-9 and a.z == b.z end
 
@@ -29,11 +30,9 @@ describe("missions/perimeter.lua", function()
     local expect = { 0, 1, 2, 3, 4, 5, 6, 7 }
     local function d(id) return math.sqrt((where[id].x - threat.x) ^ 2 + (where[id].y - threat.y) ^ 2) end
     table.sort(expect, function(a, b) return d(a) < d(b) end)
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    support.finish(swarm, task, 100)
     assert.equal("done", task.status)
-    local report
-    swarm:spawn(function() report = task:wait() end)
-    swarm:run_for(0.1)
+    local report = support.results(swarm, task)
 
     assert.equal(25.8, report.formed)
     -- nearest (100, 100) first: 2 (100 m), 1 and 3 (111.8), 0 and 4 (141.4), ...
@@ -79,11 +78,8 @@ describe("missions/perimeter.lua", function()
     swarm:run_for(29.9)
     swarm:add_target{ position = { 110, 95 }, threat = "low" }
     swarm:add_target{ position = { 100, 190 }, threat = "critical" } -- 90 m out
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
-    local report
-    swarm:spawn(function() report = task:wait() end)
-    swarm:run_for(0.1)
-    assert.same({}, report.responses)
+    support.finish(swarm, task, 100)
+    assert.same({}, support.results(swarm, task).responses)
   end)
 
   it("fails clearly without enough drones, and the swarm keeps flying", function()
@@ -102,7 +98,7 @@ describe("missions/perimeter.lua", function()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
     local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    support.finish(swarm, task, 100)
     assert.equal("done", task.status)
     assert.same({}, swarm:missions("assigned"))
     assert.same({}, swarm:missions("pending"))

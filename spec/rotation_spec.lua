@@ -3,6 +3,7 @@
 -- instant when some drone is on it (within 1.0 m); the spec finds the
 -- longest stretch without cover after the station was first reached.
 local starling = require "starling"
+local support = require "support"
 
 local function fly(fleet, params)
   local swarm = starling.swarm{}
@@ -20,10 +21,8 @@ local function fly(fleet, params)
   local low = {}
   swarm:on("drone_state where reason == low_battery", function(ev) low[#low + 1] = { ev.drone, ev.t } end)
   local task = swarm:run_mission(m, params)
-  assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 700))
-  local report
-  swarm:spawn(function() report = task:wait() end)
-  swarm:run_for(0.1)
+  support.finish(swarm, task, 700)
+  local report = support.results(swarm, task)
   -- per station: first covered tick, and the longest gap (in ticks) after it
   local first, gap = {}, {}
   local last_tick = math.floor((swarm:now() - 0.2) * 10 + 0.5) -- the drones left at the end
@@ -97,11 +96,8 @@ describe("missions/rotation.lua", function()
     -- nearest the centre (100, 100) are the station drones; of the spares,
     -- 0 (0, 0) and 4 (200, 0) are both 141.4 m away: the lower id
     assert.equal(0, swarm:mission(id).drone)
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
-    local report
-    swarm:spawn(function() report = task:wait() end)
-    swarm:run_for(0.1)
-    assert.same({}, report.vacated)
+    support.finish(swarm, task, 100)
+    assert.same({}, support.results(swarm, task).vacated)
   end)
 
   it("cancelled, it sends its drones home and frees them", function()

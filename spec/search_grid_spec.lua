@@ -11,6 +11,7 @@
 -- mission sends the next waypoint in the tick of arrival, so the legs of a
 -- strip follow each other with no idle tick.
 local starling = require "starling"
+local support = require "support"
 
 local MISSION = "missions/search_grid.lua"
 
@@ -30,12 +31,7 @@ local function fleet()
   return swarm
 end
 
-local function result(swarm, task)
-  local res
-  swarm:spawn(function() res = { task:wait() } end)
-  swarm:run_for(0.1)
-  return table.unpack(res, 1, 2)
-end
+local result = support.results
 
 describe("missions/search_grid.lua", function()
   it("loads with its parameters", function()
@@ -51,7 +47,7 @@ describe("missions/search_grid.lua", function()
     swarm:on("drone_state", function(ev) states[#states + 1] = { ev.drone, ev.state, ev.t } end)
 
     local task = swarm:run_mission(starling.load_mission(MISSION), { quiet = true })
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    support.finish(swarm, task, 100)
     assert.equal("done", task.status)
     -- Each strip is a lawnmower of 6 rows (y = 10, 30, ..., 110) 40 m long
     -- joined by 5 turns of 20 m: 340 ticks from its first waypoint
@@ -131,7 +127,7 @@ describe("missions/search_grid.lua", function()
     -- (x0,20,20) (x0+50,20,20) (x0+50,60,20) (x0,60,20), 140 m.  The way up,
     -- (20,-5,0) -> (0,20,20), is sqrt(1425) = 37.7 m: 37 ticks; 177 in all.
     -- The second strip is the first moved 50 m along x, and so is drone 1.
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+    support.finish(swarm, task, 100)
     assert.same({ covered = true, t = 17.8, strips = { { drone = 0, t = 17.8 }, { drone = 1, t = 17.8 } } },
       (result(swarm, task)))
     swarm:run_for(30)
@@ -146,7 +142,7 @@ describe("missions/search_grid.lua", function()
     _G.print = function(s) lines[#lines + 1] = s end
     local ok, err = pcall(function()
       local task = swarm:run_mission(starling.load_mission(MISSION))
-      assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 100))
+      support.finish(swarm, task, 100)
     end)
     _G.print = real_print
     assert(ok, err)
@@ -209,7 +205,7 @@ describe("missions/search_grid.lua", function()
     -- lasts 85 s of flight before the critical return
     local task = swarm:run_mission(starling.load_mission(MISSION),
       { quiet = true, max_x = 100, max_y = 400, drones = 1 })
-    assert.is_true(swarm:run_until(function() return task.status ~= "running" end, 1000))
+    support.finish(swarm, task, 1000)
     assert.equal("done", task.status)
     local want = {}
     for _, wp in ipairs(starling.area{ min = { 0, 0 }, max = { 100, 400 }, altitude = 30 }:waypoints(20)) do
