@@ -207,6 +207,20 @@ static int swarm_clock(lua_State *L) {
   return 2;
 }
 
+/* core.log_enabled(module, level) -> whether such a line would be written
+ * (so a caller can skip building its fields). */
+static int core_log_enabled(lua_State *L) {
+  const char *module = luaL_checkstring(L, 1);
+  size_t len;
+  const char *lname = luaL_checklstring(L, 2, &len);
+  int level = sl_log_level_of(lname, len);
+  if (level < 0)
+    return luaL_error(L, "unknown log level '%s' (levels: error warn info "
+                         "debug trace)", lname);
+  lua_pushboolean(L, sl_log_enabled(module, level));
+  return 1;
+}
+
 /* core.log_configure(spec) -> true, or nil, message */
 static int core_log_configure(lua_State *L) {
   char err[200];
@@ -556,6 +570,8 @@ int luaopen_starling_core(lua_State *L) {
   lsl_eval_open(L, -1);
   lua_pushcfunction(L, core_log_configure);
   lua_setfield(L, -2, "log_configure");
+  lua_pushcfunction(L, core_log_enabled);
+  lua_setfield(L, -2, "log_enabled");
   luaL_getmetatable(L, LSL_CHANNEL);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "channel_methods");

@@ -54,7 +54,10 @@ function M.run(mission, opts)
     log("info", "control socket listening", { address = server.address })
   end
   swarm:on("*", function(ev)
-    swarm:_log(LEVEL[ev.type] or "info", "event", ev.type, fields(ev))
+    local level = LEVEL[ev.type] or "info"
+    -- the fields table only for a line that will be written (drone_state,
+    -- the most frequent, is at debug)
+    if core.log_enabled("event", level) then swarm:_log(level, "event", ev.type, fields(ev)) end
   end)
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
