@@ -46,6 +46,7 @@ static struct {
   lua_State *L;
   int session; /* registry refs */
   int swarm;
+  int runner; /* lua/starling/runner.lua: quit, server */
   uv_poll_t poll;
   int polling; /* stdin is a poll handle (not a regular file) */
   uv_async_t sigint, sigterm;
@@ -306,18 +307,11 @@ static int term_write(lua_State *L) {
 
 /* --- main ------------------------------------------------------------------- */
 
-/* require("starling.runner")[name] is truthy */
-static int runner_field(const char *name) {
-  lua_State *L = R.L;
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "starling.runner");
-  int on = 0;
-  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
-    lua_getfield(L, -1, name);
-    on = lua_toboolean(L, -1);
-  }
-  lua_settop(L, 0);
-  return on;
+/* Pushes runner[name]. */
+static void runner_field(const char *name) {
+  lua_rawgeti(R.L, LUA_REGISTRYINDEX, R.runner);
+  lua_getfield(R.L, -1, name);
+  lua_remove(R.L, -2);
 }
 
 static void log_line(const char *msg) {
@@ -343,6 +337,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
     return 1;
   }
+  lua_pushvalue(L, -1);
+  R.runner = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_getfield(L, -1, "repl_setup");
   lua_createtable(L, argc, 0);
   for (int i = 0; i < argc; i++) {
@@ -426,21 +422,19 @@ int starling_repl(lua_State *L, int argc, char **argv) {
       R.quit = 1;
     }
     lua_settop(L, 0);
-    if (runner_field("quit")) {
+    runner_field("quit");
+    if (lua_toboolean(L, -1)) {
       fputs("\nquit at the control socket\n", stdout);
       R.quit = 1;
     }
+    lua_settop(L, 0);
   }
   /* the control socket goes before the swarm */
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "starling.runner");
-  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
-    lua_getfield(L, -1, "server");
-    if (!lua_isnil(L, -1)) {
-      lua_getfield(L, -1, "close");
-      lua_insert(L, -2);
-      lua_pcall(L, 1, 0, 0);
-    }
+  runner_field("server");
+  if (!lua_isnil(L, -1)) {
+    lua_getfield(L, -1, "close");
+    lua_insert(L, -2);
+    lua_pcall(L, 1, 0, 0);
   }
   lua_settop(L, 0);
 
@@ -475,5 +469,6 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   log_line("Swarm shutdown complete");
   luaL_unref(L, LUA_REGISTRYINDEX, R.session);
   luaL_unref(L, LUA_REGISTRYINDEX, R.swarm);
+  luaL_unref(L, LUA_REGISTRYINDEX, R.runner);
   return 0;
 }
