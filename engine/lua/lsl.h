@@ -184,6 +184,9 @@ void lsl_event_free_handlers(lsl_swarm *S);
 
 /* lsl_sup.c */
 void lsl_sup_open(lua_State *L);
+/* An actor's exit reason as on_stop and actor_restarted name it: normal,
+ * shutdown, killed, crashed (lsl_actor.c). */
+const char *lsl_exit_reason_name(int reason);
 int lsl_swarm_supervise(lua_State *L);
 
 /* lsl_drone.c: drones, missions, targets, stats, telemetry */

@@ -88,7 +88,7 @@ static lsl_swarm *ref_enter(lua_State *L, lsl_aref *r) {
 
 /* --- the behaviour ------------------------------------------------------- */
 
-static const char *reason_name(int reason) {
+const char *lsl_exit_reason_name(int reason) {
   switch (reason) {
   case SL_EXIT_NORMAL:
     return "normal";
@@ -247,7 +247,7 @@ static int stop_protected(lua_State *L) {
   if (A->on_stop_ref != LUA_NOREF && !A->start_failed) {
     lsl_pushref(S, L, A->on_stop_ref);
     lsl_pushref(S, L, A->self_ref);
-    lua_pushstring(L, reason_name(c->reason));
+    lua_pushstring(L, lsl_exit_reason_name(c->reason));
     lsl_task_new(S, L, 2, 1);
     lua_pop(L, 1);
   }

@@ -112,19 +112,6 @@ static int child_start(sl_engine *e, void *ud, sl_id sup, sl_id *out) {
   return x.rc;
 }
 
-static const char *reason_text(int reason) {
-  switch (reason) {
-  case SL_EXIT_NORMAL:
-    return "normal";
-  case SL_EXIT_SHUTDOWN:
-    return "shutdown";
-  case SL_EXIT_KILLED:
-    return "killed";
-  default:
-    return "crashed";
-  }
-}
-
 static void on_restarted(void *ud, const char *child, int reason,
                          const char *msg) {
   supinfo *in = ud;
@@ -132,7 +119,7 @@ static void on_restarted(void *ud, const char *child, int reason,
   sl_event ev;
   sl_event_init(&ev, SL_EV_ACTOR_RESTARTED, sl_engine_now(&in->S->engine));
   sl_event_set(&ev.name, child);
-  sl_event_set(&ev.reason, msg ? msg : reason_text(reason));
+  sl_event_set(&ev.reason, msg ? msg : lsl_exit_reason_name(reason));
   lsl_publish(in->S, &ev);
 }
 
