@@ -15,37 +15,18 @@
 
 #include "stream/pred.h"
 #include "stream/stream.h"
+#include "swarm/swarm.h"
 
-typedef struct sample {
-  int64_t drone;
-  double t, x, y, z;
-  int64_t battery;
-  uint8_t state;
-  double vx, vy, vz;
-} sample;
-
-enum { IDLE, MOVING, PATROLLING };
-static const char *const states[] = {"idle", "moving", "patrolling"};
-static const sl_field fields[] = {
-    {"drone", SL_F_INT, offsetof(sample, drone), NULL, 0},
-    {"t", SL_F_NUM, offsetof(sample, t), NULL, 0},
-    {"position.x", SL_F_NUM, offsetof(sample, x), NULL, 0},
-    {"position.y", SL_F_NUM, offsetof(sample, y), NULL, 0},
-    {"position.z", SL_F_NUM, offsetof(sample, z), NULL, 0},
-    {"battery", SL_F_INT, offsetof(sample, battery), NULL, 0},
-    {"state", SL_F_CAT, offsetof(sample, state), states, 3},
-    {"velocity.x", SL_F_NUM, offsetof(sample, vx), NULL, 0},
-    {"velocity.y", SL_F_NUM, offsetof(sample, vy), NULL, 0},
-    {"velocity.z", SL_F_NUM, offsetof(sample, vz), NULL, 0},
-};
-static const sl_schema schema = {"sample", sizeof(sample), fields, 10};
+/* The swarm's own sample and schema, so the compiled predicate reads what
+ * swarm telemetry gives it. */
+static const uint8_t states[] = {SL_DS_IDLE, SL_DS_MOVING, SL_DS_PATROLLING};
 
 enum { DRONES = 10000, SECONDS = 60 };
 
 static int hand_written(void *ud, const sl_item *it) {
   (void)ud;
-  const sample *s = (const sample *)it->u.rec.data;
-  return s->battery < 50 && s->state == PATROLLING;
+  const sl_sample *s = (const sl_sample *)it->u.rec.data;
+  return s->battery < 50 && s->state == SL_DS_PATROLLING;
 }
 
 static void count(sl_engine *e, void *ud, sl_item *it) {
@@ -62,16 +43,16 @@ typedef struct tick {
 
 static void on_tick(sl_timer *t) {
   tick *k = (tick *)t;
-  sample smp;
+  sl_sample smp;
   memset(&smp, 0, sizeof(smp));
   smp.t = (double)sl_engine_now(t->engine) / 1e6;
   for (int d = 0; d < DRONES; d++) {
     smp.drone = d;
     smp.battery = 100 - (int64_t)((k->n + (uint64_t)d) % 100);
-    smp.state = (uint8_t)((k->n + (uint64_t)d / 7) % 3);
-    smp.x = d;
+    smp.state = states[(k->n + (uint64_t)d / 7) % 3];
+    smp.px = d;
     sl_item it;
-    sl_item_record(&it, &schema, &smp, sl_engine_now(t->engine));
+    sl_item_record(&it, &sl_sample_schema, &smp, sl_engine_now(t->engine));
     sl_stream_push(k->s, &it);
   }
   k->pushed += DRONES;

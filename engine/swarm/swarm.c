@@ -45,14 +45,6 @@ const char *sl_swarm_intern(sl_swarm *sw, const char *s) {
 
 /* --- telemetry ------------------------------------------------------------ */
 
-typedef struct sl_sample {
-  int64_t drone;
-  double t, px, py, pz;
-  int64_t battery;
-  uint8_t state;
-  double vx, vy, vz;
-} sl_sample;
-
 static const sl_field sample_fields[] = {
     {"drone", SL_F_INT, offsetof(sl_sample, drone), NULL, 0},
     {"t", SL_F_NUM, offsetof(sl_sample, t), NULL, 0},

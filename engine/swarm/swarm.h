@@ -226,6 +226,16 @@ int sl_swarm_remove_target(sl_swarm *sw, uint32_t id);
 int sl_swarm_scatter_targets(sl_swarm *sw, uint32_t count,
                              const sl_area *area);
 
+/* A telemetry sample, as sl_sample_schema describes it to streams (and
+ * the filter language); battery in whole percent, state an sl_drone_state. */
+typedef struct sl_sample {
+  int64_t drone;
+  double t, px, py, pz;
+  int64_t battery;
+  uint8_t state;
+  double vx, vy, vz;
+} sl_sample;
+
 /* Telemetry: every sample (a RECORD item of sl_sample_schema) goes to
  * every subscriber, as fn(ud, item); the item is the subscriber's to
  * release.  sl_stream_push itself fits (fn = push_to_stream, ud = stream). */
