@@ -242,3 +242,52 @@ describe("swarm events", function()
     assert.equal(3, swarm:stats().handler_errors) -- drones 1, 4 and 7
   end)
 end)
+
+-- Issue 10, item 11: closing a swarm frees what its subscriptions point at;
+-- subscriptions collected (or used) afterwards must not touch it.  The
+-- explicit collections make the finalizers run here, under ASan in
+-- `make test`, rather than at busted's exit where nothing checks them.
+describe("subscriptions outliving their swarm", function()
+  it("closing a swarm with live subscriptions, then collecting them, is safe", function()
+    local swarm = starling.swarm{}
+    local subs = {}
+    for i = 1, 1000 do subs[i] = swarm:on(i % 2 == 0 and "*" or "drone_state", function() end) end
+    local q = swarm:events("*")
+    swarm:spawn_fleet(3)
+    swarm:run_for(0.1)
+    swarm:close()
+    assert.equal(0, subs[1].lagged)
+    assert.equal(0, q.lagged)
+    assert.is_false(subs[2]:cancel())
+    assert.is_false(q:cancel())
+    subs, q = nil, nil
+    collectgarbage("collect")
+    collectgarbage("collect")
+  end)
+
+  it("a team's subscription survives `local swarm <close>` and collection", function()
+    do
+      local swarm <close> = starling.swarm{}
+      swarm:spawn_fleet(4)
+      swarm:run_for(0.1)
+      local team = assert(swarm:team(4))
+      team:formation("line", { center = { 0, 0, 10 } })
+      swarm:run_for(0.5)
+    end
+    collectgarbage("collect")
+    collectgarbage("collect")
+  end)
+
+  it("a subscription collected after its swarm was collected is safe", function()
+    local sub
+    do
+      local swarm = starling.swarm{}
+      sub = swarm:on("*", function() end)
+      swarm:close()
+    end
+    collectgarbage("collect")
+    assert.equal(0, sub.lagged)
+    sub = nil
+    collectgarbage("collect")
+  end)
+end)

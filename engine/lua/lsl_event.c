@@ -145,6 +145,11 @@ static void free_handlers(lsl_swarm *S, int all) {
     lsl_onh *h = *p;
     if (all || h->sub == NULL) {
       *p = h->next;
+      /* A subscription still pointing here has not been collected (its
+       * __gc clears h->sub), so its memory is live: cut its link, or its
+       * __gc, cancel or lagged would reach this freed record. */
+      if (h->sub != NULL)
+        h->sub->handler = NULL;
       if (!S->finalizing && S->engine.data != NULL)
         lsl_unref(S, h->fn_ref);
       sl_pred_release(h->pred);
@@ -401,8 +406,9 @@ static int q_drain(lua_State *L) {
   return 1;
 }
 
+/* Open: subscribed, and the swarm not closed (closing ends them all). */
 static int sub_open(const lsl_evsub *s) {
-  return s->rx != NULL || s->handler != NULL;
+  return (s->rx != NULL && s->rx->ch != NULL) || s->handler != NULL;
 }
 
 static void sub_close(lsl_evsub *s) {
