@@ -60,7 +60,7 @@ typedef struct lsl_swarm {
   sl_swarm sw;       /* drones, coordinator, missions, the event bus */
   int bus_ready;
   struct lsl_onh *on_handlers, *on_tail; /* swarm:on, in order */
-  sl_bcast_rx *on_rx; /* their shared receiver */
+  sl_bus_sub *on_sub; /* their dispatcher's FIFO on the bus */
   int dispatching;
   lsl_task *pool; /* finished hidden tasks, their threads ready for reuse */
   int npool;
