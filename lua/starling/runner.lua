@@ -8,28 +8,9 @@
 -- refused until then, by name.
 local starling = require "starling"
 local core = require "starling.core"
+local eventlog = require "starling.eventlog"
 
 local M = {}
-
--- Events worth more (or less) than info.
-local LEVEL = {
-  drone_state = "debug", battery_low = "warn", drone_offline = "warn",
-  drone_restarted = "warn", actor_restarted = "warn", mission_failed = "warn",
-  supervisor_stopped = "error",
-}
-
--- An event as log fields: its scalars, and a target as target=ID threat=T.
-local function fields(ev)
-  local f = {}
-  for k, v in pairs(ev) do
-    if k == "target" and type(v) == "table" then
-      f.target, f.threat = v.id, v.threat
-    elseif k ~= "type" and k ~= "t" and type(v) ~= "table" then
-      f[k] = v
-    end
-  end
-  return f
-end
 
 --- Flies `mission`; returns the exit code: 0 when it finished, 1 when it
 -- failed or did not finish within `duration` seconds of swarm time, 130
@@ -53,12 +34,7 @@ function M.run(mission, opts)
     end
     log("info", "control socket listening", { address = server.address })
   end
-  swarm:on("*", function(ev)
-    local level = LEVEL[ev.type] or "info"
-    -- the fields table only for a line that will be written (drone_state,
-    -- the most frequent, is at debug)
-    if core.log_enabled("event", level) then swarm:_log(level, "event", ev.type, fields(ev)) end
-  end)
+  local events = eventlog.attach(swarm)
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
   log("info", "fleet spawned", { drones = n, seed = opts.seed or 1,
@@ -104,6 +80,7 @@ function M.run(mission, opts)
   if server then server:close() end
   log("info", "Initiating swarm shutdown")
   swarm:shutdown{}
+  events:close() -- says so if any event was lost
   log("info", "Swarm shutdown complete")
   return code
 end
@@ -211,6 +188,7 @@ function M.repl_setup(args)
   if opts.duration then return nil, "--duration is for starling run" end
   if not opts.log and (os.getenv("STARLING_LOG") or "") == "" then core.log_configure("warn,repl=info") end
   local swarm = starling.swarm{ seed = opts.seed or 1, clock = "real", speed = opts.speed }
+  eventlog.attach(swarm) -- battery_low, offline, restarts: warn, shown by default
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
   local repl = require "starling.repl"
