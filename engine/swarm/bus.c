@@ -60,32 +60,32 @@ static int wants(const sl_bus_sub *s, const sl_event *ev) {
   return s->match != NULL ? s->match(s->ud, ev) : sl_bus_sub_matches(s, ev);
 }
 
-/* Room for one more: grow towards the bound, or drop the oldest. */
+/* Room for one more: grow towards the bound, or drop the oldest.  Ring
+ * sizes are powers of two (indices are masked, not divided); the bound is
+ * on what is held, so a ring may be up to twice the bound. */
 static int make_room(sl_bus_sub *s) {
-  if (s->len < s->cap)
+  if (s->len < s->cap && s->len < s->max)
     return 0;
-  if (s->cap < s->max) {
+  if (s->len < s->max && s->cap <= UINT32_MAX / 2) {
     uint32_t cap = s->cap ? s->cap * 2 : FIRST_CAP;
-    if (cap > s->max || cap < s->cap)
-      cap = s->max;
     sl_event *r = malloc((size_t)cap * sizeof(*r));
     if (r != NULL) {
       for (uint32_t i = 0; i < s->len; i++)
-        r[i] = s->ring[(s->head + i) % s->cap];
+        r[i] = s->ring[(s->head + i) & (s->cap - 1)];
       free(s->ring);
       s->ring = r;
       s->cap = cap;
       s->head = 0;
       return 0;
     }
-    if (s->cap == 0)
+    if (s->len == 0)
       return SL_ENOMEM; /* nothing to drop to make room */
   }
   sl_event *old = &s->ring[s->head];
   if (s->dropped != NULL)
     s->dropped(s->ud, old, s->pushed - s->len);
   sl_event_free(old);
-  s->head = (s->head + 1) % s->cap;
+  s->head = (s->head + 1) & (s->cap - 1);
   s->len--;
   s->lagged++;
   return 0;
@@ -103,7 +103,7 @@ static void push(sl_bus_sub *s, sl_event *ev) {
     s->lagged++;
     return;
   }
-  s->ring[(s->head + s->len) % s->cap] = *ev;
+  s->ring[(s->head + s->len) & (s->cap - 1)] = *ev;
   s->len++;
   s->pushed++;
   sl__waiters_notify_all(&s->waiters, read_sub, s);
@@ -165,7 +165,7 @@ void sl_bus_sub_hooks(sl_bus_sub *s, sl_bus_match_fn match,
 
 static void release_ring(sl_bus_sub *s) {
   for (uint32_t i = 0; i < s->len; i++)
-    sl_event_free(&s->ring[(s->head + i) % s->cap]);
+    sl_event_free(&s->ring[(s->head + i) & (s->cap - 1)]);
   free(s->ring);
   s->ring = NULL;
   s->head = s->len = s->cap = 0;
@@ -188,7 +188,7 @@ int sl_bus_sub_next(sl_bus_sub *s, sl_event *out, uint64_t *seq) {
   if (seq != NULL)
     *seq = s->pushed - s->len;
   *out = s->ring[s->head];
-  s->head = (s->head + 1) % s->cap;
+  s->head = (s->head + 1) & (s->cap - 1);
   if (--s->len == 0) {
     s->head = 0;
     if (s->cap > SHRINK_ABOVE) /* a burst is over: give its memory back */

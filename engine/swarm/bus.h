@@ -56,8 +56,8 @@ struct sl_bus_sub {
   sl_bus_match_fn match;
   sl_bus_drop_fn dropped;
   void *ud;
-  sl_event *ring; /* cap slots, len held from head */
-  uint32_t head, len, cap, max;
+  sl_event *ring; /* cap slots (a power of two), len held from head */
+  uint32_t head, len, cap, max; /* max: the most it may hold */
   uint64_t pushed; /* events ever queued here: the next one's seq */
   uint64_t lagged; /* matching events dropped because the FIFO was full */
   sl_waiter_list waiters;
