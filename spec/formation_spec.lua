@@ -136,6 +136,8 @@ describe("formation geometry", function()
     assert.has_error(function() slots("line", 3, { center = { 0 / 0, 0, 10 } }) end,
       "formation.slots: option 'center' must be finite (got nan, 0, 10)")
     assert.has_error(function() slots("line", 5, { center = { 0, 0, 10 }, spacing = 1e308 }) end,
+      "formation.slots: option 'spacing' must be at most 1e9 m (got 1e+308)")
+    assert.has_error(function() slots("line", 5, { center = { 0, 0, 10 }, spacing = 1e9 }) end,
       "formation.slots: the line's slot 1 is out of range (center and options too large)")
     starling.formation.define("nan", function(n)
       local out = {}
@@ -319,8 +321,9 @@ describe("a formation flown by a team", function()
     assert.same(before, f:slots())
     swarm:run_for(4.0)
     assert.is_true(f:reached())
-    team:move{ 0, 1.7e308, 0 } -- far, but a place
+    team:move{ 0, 9e8, 0 } -- far, but a place
     local far = f:slots()
+    assert.has_error(function() team:move{ 0, 9e8, 0 } end, "team:move: the offset takes the slots out of range")
     assert.has_error(function() team:move{ 0, 1.7e308, 0 } end, "team:move: the offset takes the slots out of range")
     assert.same(far, f:slots())
     assert.has_error(function() f.wait({}, 1) end, "formation:wait: bad self (formation expected, got table)")

@@ -173,7 +173,7 @@ describe("stream sinks", function()
     assert.has_error(function() s:aggregate(1, { colour = "x" }) end,
       "aggregate: unknown option 'colour'")
     assert.has_error(function() s:each(function() end, { capcity = 3 }) end,
-      "unknown option 'capcity'")
+      "each: unknown option 'capcity'")
     local one = swarm:channel{ kind = "oneshot" }
     assert.has_error(function() one:stream():each(function() end) end,
       "stream: a oneshot channel cannot be a stream source")
