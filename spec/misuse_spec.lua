@@ -259,6 +259,14 @@ describe("misuse of actors, channels and supervisors (API.md section 9)", functi
       task_error(swarm, function() ch:recv(nan) end))
   end)
 
+  it("a NaN where an integer is wanted shows as nan", function()
+    local swarm = starling.swarm{}
+    assert.has_error(function() swarm:channel{ capacity = nan } end,
+      "swarm:channel: option 'capacity' must be an integer (got nan)")
+    assert.has_error(function() starling.swarm{ seed = nan } end,
+      "starling.swarm: option 'seed' must be an integer (got nan)")
+  end)
+
   it("a supervisor's period and a child's shutdown are durations", function()
     local swarm = starling.swarm{}
     local function start() return swarm:actor(function() end) end

@@ -97,7 +97,7 @@ lua_Integer lsl_opt_integer(lua_State *L, int idx, const char *fname,
     v = lua_tointegerx(L, -1, &isint);
     if (!isint)
       luaL_error(L, "%s: option '%s' must be an integer (got %s)", fname, key,
-                 lua_tostring(L, -1));
+                 lsl_show(L, -1));
   } else if (t != LUA_TNIL) {
     luaL_error(L, "%s: option '%s' must be an integer (got %s)", fname, key,
                luaL_typename(L, -1));
