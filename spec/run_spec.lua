@@ -152,6 +152,10 @@ describe("starling run on a plain script, and the command's own options", functi
     code, text = run("spec/fixtures/plain_script.lua --fast")
     assert.equal(0, code)
     assert.equal("script started\nflew 2 drones\n", text)
+    -- a mission file takes them, and may make a swarm of its own when it runs
+    code, text = run("spec/fixtures/keeps_swarm.lua --virtual --drones 1 --log warn")
+    assert.equal("", text)
+    assert.equal(0, code)
   end)
 
   it("version and help, as commands and as options", function()

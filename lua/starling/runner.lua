@@ -196,13 +196,15 @@ function M.plain_guard(file, args)
   local msg = ("%s %s of a mission file, but %s is a plain script (it makes its own swarm and "
     .. "returns no mission)"):format(table.concat(names, ", "), #names == 1 and "is an option" or "are options",
     file)
-  local real = starling.swarm
+  local real, active = starling.swarm, true
   M.refusal, M.refused = msg, false
-  starling.swarm = function()
+  starling.swarm = function(...) -- a mission file may have kept it: it works once the file loaded
+    if not active then return real(...) end
     M.refused = true
     error(msg, 0)
   end
   M.plain_done = function()
+    active = false
     starling.swarm = real
     M.plain_done = function() end
   end
