@@ -399,7 +399,27 @@ static int bind_unix(ctl_server *srv, const char *path, char *err,
   int rc = uv_pipe_bind(&srv->h.pipe, path);
   umask(old);
   if (rc != 0) {
-    snprintf(err, errlen, "cannot bind %s: %s", path, uv_strerror(rc));
+    /* libuv reports a missing directory as EACCES: say which it is. */
+    char dir[sizeof srv->path];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+      slash[1] = '\0';
+    else if (slash != NULL)
+      *slash = '\0';
+    else
+      snprintf(dir, sizeof dir, ".");
+    struct stat ds;
+    if (stat(dir, &ds) != 0 && errno == ENOENT)
+      snprintf(err, errlen, "cannot bind %s: the directory %s does not exist",
+               path, dir);
+    else if (stat(dir, &ds) != 0 && errno == ENOTDIR)
+      snprintf(err, errlen, "cannot bind %s: a parent of %s is not a directory",
+               path, path);
+    else if (stat(dir, &ds) == 0 && !S_ISDIR(ds.st_mode))
+      snprintf(err, errlen, "cannot bind %s: %s is not a directory", path, dir);
+    else
+      snprintf(err, errlen, "cannot bind %s: %s", path, uv_strerror(rc));
     return -1;
   }
   snprintf(srv->path, sizeof srv->path, "%s", path);

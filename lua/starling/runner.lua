@@ -154,6 +154,42 @@ function M.parse(args)
   return opts
 end
 
+-- Options that only a mission file takes (API.md's v2 amendments): a
+-- plain script makes its own swarm and would ignore them.
+local MISSION_ONLY = { ["--drones"] = true, ["--seed"] = true, ["--duration"] = true, ["--set"] = true }
+
+--- Before `starling run FILE args...` runs FILE, which may turn out to be
+-- a plain script: when args hold mission-only options, starling.swarm is
+-- refused until M.plain_done(), so a plain script cannot fly a swarm that
+-- ignores them (a mission file makes no swarm while it loads).  Returns
+-- the refusal message (nil when args hold none); M.refused is set once the
+-- refusal was raised.
+function M.plain_guard(file, args)
+  local names, seen = {}, {}
+  for _, a in ipairs(args or {}) do
+    if MISSION_ONLY[a] and not seen[a] then seen[a] = true; names[#names + 1] = a end
+  end
+  if #names == 0 then return nil end
+  local msg = ("%s %s of a mission file, but %s is a plain script (it makes its own swarm and "
+    .. "returns no mission)"):format(table.concat(names, ", "), #names == 1 and "is an option" or "are options",
+    file)
+  local real, active = starling.swarm, true
+  M.refusal, M.refused = msg, false
+  starling.swarm = function(...) -- a mission file may have kept it: it works once the file loaded
+    if not active then return real(...) end
+    M.refused = true
+    error(msg, 0)
+  end
+  M.plain_done = function()
+    active = false
+    starling.swarm = real
+    M.plain_done = function() end
+  end
+  return msg
+end
+
+function M.plain_done() end
+
 --- starling run FILE args...: the exit code (2 for bad options or params).
 function M.main(mission, args)
   local opts, err = M.parse(args or {})

@@ -13,6 +13,7 @@ local lpeg = require "lpeg"
 local core = require "starling.core"
 local filter = require "starling.filter"
 local formation = require "starling.formation"
+local check = require "starling.check"
 
 local P, R, S, C, Cg, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Cg, lpeg.Ct, lpeg.Cp
 
@@ -25,7 +26,8 @@ local word = C(alpha * (alpha + R "09") ^ 0)
 local digits = R "09" ^ 1
 -- An id: digits that fit an integer (20 digits do not: no such drone).
 local int = C(digits) / function(d) return math.tointeger(tonumber(d)) or -1 end
-local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)) / tonumber
+local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)
+  * (S "eE" * S "+-" ^ -1 * digits) ^ -1) / tonumber
 local item = Ct(Cg(Cp(), "at") * int * (P "-" * int) ^ -1)
 local list = Ct(item * (P "," * item) ^ 0)
 local stop = sp1 + -P(1) -- an argument ends at a blank or the end of the line
@@ -45,18 +47,30 @@ local KIND = {
   topic = { word * #stop, "a command name" },
 }
 
--- Each command: its arguments (name, kind, optional?) and what it says.
+-- Ranges of numbers, checked in the grammar so that a number the engine
+-- would refuse is answered at its column: a test and what it says.
+local COORD_MAX = check.COORD_MAX
+local RANGE = {
+  coord = { function(v) return math.abs(v) <= COORD_MAX end, "a coordinate within ±1e9 m" },
+  factor = { function(v) return v > 0 and v <= 10000 end, "a factor in (0, 10000]" },
+  size = { function(v) return v > 0 and v <= COORD_MAX end, "a radius or spacing in (0, 1e9] m" },
+}
+
+-- Each command: its arguments (name, kind, optional?, range) and what it
+-- says.
 local COMMANDS = {
-  ["goto"] = { { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "z", "num", true },
-    help = ":goto SEL X Y [Z]        fly to a point (Z 30)" },
-  patrol = { { "sel", "sel" }, { "x0", "num" }, { "y0", "num" }, { "x1", "num" }, { "y1", "num" },
-    { "altitude", "num", true }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
+  ["goto"] = { { "sel", "sel" }, { "x", "num", false, "coord" }, { "y", "num", false, "coord" },
+    { "z", "num", true, "coord" }, help = ":goto SEL X Y [Z]        fly to a point (Z 30)" },
+  patrol = { { "sel", "sel" }, { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" },
+    { "x1", "num", false, "coord" }, { "y1", "num", false, "coord" },
+    { "altitude", "num", true, "coord" }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
   rtb = { { "sel", "sel" }, help = ":rtb SEL                 return to base" },
   stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
   status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
-  formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "size", "num", true },
+  formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
+    { "y", "num", false, "coord" }, { "size", "num", true, "size" },
     help = ":formation KIND SEL X Y [R]  a team of SEL in formation at (X, Y, 30); R: radius or spacing" },
-  speed = { { "factor", "num" }, help = ":speed K                 run time K times faster (real clock)" },
+  speed = { { "factor", "num", false, "factor" }, help = ":speed K                 run time K times faster (real clock)" },
   pause = { help = ":pause                   freeze the swarm's time" },
   resume = { help = ":resume                  time runs again" },
   watch = { { "id", "watch" }, help = ":watch ID | off          a status line for drone ID every second" },
@@ -98,6 +112,12 @@ function M.parse(line)
       end
       if a[2] == "kind" and not formation.known(v) then
         fail(at, ("a formation kind, not '%s'"):format(v))
+      end
+      local range = RANGE[a[4]]
+      if range and not range[1](v) then
+        local what = range[2]
+        if not what:find(a[1], 1, true) then what = what .. " (" .. a[1] .. ")" end
+        fail(at, ("%s (not %s)"):format(what, line:sub(at, after - 1)))
       end
       cmd[a[1]], cmd.pos[a[1]] = v, at
       pos = after
@@ -223,6 +243,12 @@ function M.execute(swarm, cmd, line, state)
     local to = { x = cmd.x, y = cmd.y, z = cmd.z or 30 }
     return each(drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
   elseif n == "patrol" then
+    -- as many rows of 100 m as the engine flies (area.c: 100,000)
+    local depth = math.abs(cmd.y1 - cmd.y0)
+    if depth >= 50 and (depth - 50) // 100 + 1 > 100000 then
+      fail(cmd.pos.y1, ("an area at most 10000000 m deep (100,000 rows of 100 m), not %s"):format(
+        check.show(depth)))
+    end
     local area = require("starling.area").new{ min = { math.min(cmd.x0, cmd.x1), math.min(cmd.y0, cmd.y1) },
       max = { math.max(cmd.x0, cmd.x1), math.max(cmd.y0, cmd.y1) }, altitude = cmd.altitude or 30 }
     return each(drones, "patrolling", function(d) return d:patrol(area) end)
