@@ -135,3 +135,53 @@ TEST(two_hundred_simultaneous_connects) {
   CHECK_INT(finish(&repl), 0);
   close(busy.fd);
 }
+
+/* `starling run` with a paused swarm (:pause at its control socket) still
+ * ends at once on SIGTERM, Ctrl+C and :quit: nothing ticks while paused,
+ * so nothing may wait for a tick to notice. */
+static void paused_run_ends(const char *how, const char *log, int code) {
+  const char *mission = tmp_path("idle.lua");
+  FILE *f = fopen(mission, "w");
+  REQUIRE(f != NULL);
+  fputs("local starling = require 'starling'\n"
+        "return starling.mission{ name = 'idle',\n"
+        "  run = function(swarm) swarm:sleep(3600) end }\n",
+        f);
+  fclose(f);
+  const char *sock = tmp_path("run.sock");
+  unlink(sock);
+  static term run;
+  const char *const args[] = {"starling",  "run", mission, "--drones", "2",
+                              "--control", sock,  "--log", "info",     NULL};
+  REQUIRE(spawn(&run, tmp_path("run_history"), args) == 0);
+  CHECK(expect(&run, "mission started", 10000));
+  static peer c;
+  REQUIRE(dial(&c, sock) == 0);
+  CHECK(expect(&c, "P > \n", 5000));
+  type(&c, "L :pause\n");
+  CHECK(expect(&c, "O paused at T+", 5000));
+  CHECK(expect(&c, "P > \n", 5000));
+  if (strcmp(how, "SIGTERM") == 0)
+    kill(run.pid, SIGTERM);
+  else if (strcmp(how, "Ctrl+C") == 0)
+    type(&run, "\x03");
+  else
+    type(&c, "L :quit\n");
+  CHECK(expect(&run, log, 5000));
+  CHECK(expect(&run, "Swarm shutdown complete", 5000));
+  CHECK_INT(finish(&run), code);
+  close(c.fd);
+  unlink(mission);
+}
+
+TEST(a_paused_run_ends_on_sigterm) {
+  paused_run_ends("SIGTERM", "Received SIGTERM", 130);
+}
+
+TEST(a_paused_run_ends_on_ctrl_c) {
+  paused_run_ends("Ctrl+C", "Received Ctrl+C", 130);
+}
+
+TEST(a_paused_run_ends_on_quit) {
+  paused_run_ends(":quit", "Quit requested at the control socket", 130);
+}
