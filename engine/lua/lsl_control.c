@@ -17,7 +17,7 @@
  * whose pending output passes 4 MiB (it stopped reading, and a remote
  * evaluation, which holds the loop, cannot wait for it) gets an E line,
  * its pending output is freed at once, and it is closed when the E line
- * is written or a second later.  core.control_pending(swarm) counts the
+ * is written or 5 s later.  core.control_pending(swarm) counts the
  * bytes pending.  The listen backlog is the system's (SOMAXCONN).  Every
  * call into Lua is protected: a handler that
  * fails is logged, and neither the swarm nor the other clients notice.  The
@@ -45,7 +45,7 @@ enum {
   MAX_LINE = 64 * 1024 + 2,      /* a line of 64 KiB, and "L " */
   MAX_PENDING = 4 * 1024 * 1024, /* output queued for one client */
   SLICE = 64 * 1024,             /* written at a time */
-  DROP_GRACE_MS = 1000,          /* for the E line to get out */
+  DROP_GRACE_MS = 5000,          /* for the E line to get out */
 };
 
 typedef union ctl_handle {
@@ -296,6 +296,7 @@ static void drop(ctl_client *c) {
   }
   c->dropping = 1;
   uv_read_stop(&c->h.stream);
+  uv_update_time(c->grace.loop); /* an evaluation may hold the loop */
   uv_timer_start(&c->grace, on_grace_over, DROP_GRACE_MS, 0);
   flush_out(c);
 }

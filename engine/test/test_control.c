@@ -10,14 +10,21 @@ static int start_repl(term *t, const char *sock, const char *history) {
   return spawn(t, history, args);
 }
 
-/* b asks the engine how many bytes its clients have pending; returns it,
- * or -1. */
-static long pending(peer *b) {
-  type(b, "L core.control_pending(swarm)\n");
-  if (!expect(b, "O ", 20000))
-    return -1;
-  long n = strtol(b->out + b->seen, NULL, 10);
-  return expect(b, "P > \n", 5000) ? n : -1;
+/* The bytes the engine holds for its control clients once a client's
+ * evaluation number `step` is over (it sets _G.step): asked at the
+ * engine's own prompt, again until that step is seen.  -1 on timeout. */
+static long pending_after(term *repl, int step) {
+  int64_t end = ms_now() + 20000;
+  while (ms_now() < end) {
+    type(repl, "'PENDING=' .. tostring(step) .. ':' .. "
+               "require('starling.core').control_pending(swarm)\r");
+    if (!expect(repl, "\"PENDING=", 5000))
+      return -1;
+    const char *p = repl->out + repl->seen;
+    if (atoi(p) == step && strchr(p, ':') != NULL)
+      return strtol(strchr(p, ':') + 1, NULL, 10);
+  }
+  return -1;
 }
 
 TEST(a_client_that_stops_reading_is_dropped_at_4_mib) {
@@ -31,17 +38,19 @@ TEST(a_client_that_stops_reading_is_dropped_at_4_mib) {
   REQUIRE(dial(&b, sock) == 0);
   CHECK(expect(&a, "P > \n", 5000));
   CHECK(expect(&b, "P > \n", 5000));
-  type(&b, "L core = require 'starling.core'\n");
-  CHECK(expect(&b, "P > \n", 5000));
-  CHECK_INT(pending(&b), 0);
+  type(&a, "L _G.step = 0\n");
+  long idle = pending_after(&repl, 0); /* a prompt in flight at most */
+  CHECK(idle >= 0 && idle < 100);
   /* a asks for 2 MB and reads nothing: the engine keeps it, counted */
-  type(&a, "L for i = 1, 10000 do print(('q'):rep(200)) end\n");
-  long held = pending(&b);
+  type(&a, "L for i = 1, 10000 do print(('q'):rep(200)) end _G.step = 1\n");
+  long held = pending_after(&repl, 1);
+  fprintf(stderr, "pending while a does not read: %ld bytes\n", held);
   CHECK(held > 1500000 && held < 4 * 1024 * 1024);
   /* then for 20 MB more: past 4 MiB a is dropped, its memory freed */
-  type(&a, "L for i = 1, 100000 do print(('q'):rep(200)) end\n");
-  long after = pending(&b);
-  CHECK(after >= 0 && after < 100000);
+  type(&a, "L for i = 1, 100000 do print(('q'):rep(200)) end _G.step = 2\n");
+  long after = pending_after(&repl, 2);
+  fprintf(stderr, "pending after a was dropped: %ld bytes\n", after);
+  CHECK(after >= 0 && after < 100000); /* a slice in flight, the E line */
   /* a reads now: some output, an E line saying why, the end */
   size_t total = 0;
   char tail[256] = "";
@@ -70,6 +79,10 @@ TEST(a_client_that_stops_reading_is_dropped_at_4_mib) {
   CHECK(strstr(tail, "E output to this client passed 4 MiB") != NULL);
   if (strstr(tail, "E output") == NULL)
     fprintf(stderr, "a's last bytes: %s\n", tail);
+  /* and nothing once a is closed (the E line written) */
+  for (int64_t until = ms_now() + 10000; after > 100 && ms_now() < until;)
+    after = pending_after(&repl, 2);
+  CHECK(after >= 0 && after < 100);
   close(a.fd);
   /* the engine and b go on */
   type(&b, "L swarm:count()\n");
@@ -184,4 +197,58 @@ TEST(a_paused_run_ends_on_ctrl_c) {
 
 TEST(a_paused_run_ends_on_quit) {
   paused_run_ends(":quit", "Quit requested at the control socket", 130);
+}
+
+/* What a client's session created ends when the client goes: a timer and
+ * a subscription typed remotely stop; the engine's own prompt watches. */
+TEST(what_a_client_made_ends_with_it) {
+  const char *sock = tmp_path("own.sock");
+  signal(SIGPIPE, SIG_IGN);
+  static term repl;
+  REQUIRE(start_repl(&repl, sock, tmp_path("own_history")) == 0);
+  REQUIRE(expect(&repl, "> ", 10000));
+  static peer a;
+  REQUIRE(dial(&a, sock) == 0);
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&a, "L t = swarm:every(0.01, function() _G.ticks = (_G.ticks or 0) + 1 "
+           "end)\n");
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&a, "L s = swarm:on('drone_state', function() _G.events = (_G.events "
+           "or 0) + 1 end)\n");
+  CHECK(expect(&a, "P > \n", 5000));
+  /* it runs: the engine's prompt sees ticks counted */
+  int64_t end = ms_now() + 10000;
+  int running = 0;
+  while (!running && ms_now() < end) {
+    type(&repl, "'TICKS=' .. tostring(ticks)\r");
+    CHECK(expect(&repl, "\"TICKS=", 5000));
+    running = strncmp(repl.out + repl.seen, "nil", 3) != 0;
+  }
+  CHECK(running);
+  close(a.fd); /* the client goes */
+  /* once its close is handled, ticks stand still and drone_state events
+   * (a drone sent flying) reach no handler of it: 0.3 s of engine time
+   * without a change, seen within 10 s (the close is handled when the
+   * engine gets to it) */
+  type(&repl, ":goto 0 100 0\r");
+  int still = 0;
+  end = ms_now() + 10000;
+  while (!still && ms_now() < end) {
+    type(&repl, "t0, e0, mark = ticks, events or 0, false; "
+                "_ = swarm:after(0.3, function() mark = true end)\r");
+    for (int seen_mark = 0; !seen_mark && ms_now() < end;) {
+      type(&repl, "'CHECK=' .. tostring(mark) .. ':' .. tostring(ticks == t0) "
+                  ".. ':' .. tostring((events or 0) == e0)\r");
+      if (!expect(&repl, "\"CHECK=", 5000))
+        break;
+      seen_mark = strncmp(repl.out + repl.seen, "true:", 5) == 0;
+      still = strncmp(repl.out + repl.seen, "true:true:true\"", 15) == 0;
+    }
+  }
+  CHECK(still);
+  type(&repl, "swarm:drone(0):state()\r");
+  CHECK(expect(&repl, "\"moving\"", 5000));
+  type(&repl, "\x04");
+  CHECK(expect(&repl, "Swarm shutdown complete", 10000));
+  CHECK_INT(finish(&repl), 0);
 }

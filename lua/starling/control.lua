@@ -12,7 +12,9 @@
 --   Q            the engine is shutting down (after :quit)
 --
 -- Each client has a session of its own (lua/starling/repl.lua): its own
--- globals, its own :watch and :formation team, gone when it disconnects;
+-- globals, its own :watch and :formation team, and what it created
+-- (subscriptions, queues, timers, tasks, actors), all gone when it
+-- disconnects;
 -- its print writes to it (io.write still goes to the engine's stdout).
 -- Remote evaluations run under an instruction budget (a remote Ctrl+C
 -- cannot reach an evaluation that holds the loop), 100 million by default.
@@ -37,7 +39,8 @@ function M.serve(swarm, addr, opts)
   local sessions = {}
   local handlers = {}
   function handlers.connect(c)
-    local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000 }
+    local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000,
+      own = true }
     s.write = function(text) send_output(c, text) end
     s.state.write = function(text) send_output(c, text) end
     -- print at this prompt prints here, not on the engine's terminal
@@ -79,8 +82,7 @@ function M.serve(swarm, addr, opts)
     local s = sessions[c.id]
     if s == nil then return end
     sessions[c.id] = nil
-    if s.state.watch then s.state.watch:cancel() end
-    if s.state.team then s.state.team:release() end
+    s:close()
   end
   return core.control_listen(swarm, addr, handlers)
 end
