@@ -61,6 +61,8 @@ static struct {
   char history[1024];
   char *pending; /* non-tty: bytes read, not yet a whole line */
   size_t npending;
+  uv_idle_t stream_idle; /* a long listing: a slice per loop turn */
+  int stream;            /* its more() (registry ref), LUA_NOREF if none */
 } R;
 
 /* --- calls into Lua (all protected) -------------------------------------- */
@@ -121,6 +123,7 @@ static void on_sigint(int sig) {
 }
 
 static void on_line(char *line);
+static void on_stdin(uv_poll_t *p, int status, int events);
 
 /* Text for the terminal, after what stdio holds (print, io.write). */
 static void say(const char *s, size_t n) {
@@ -156,10 +159,13 @@ static void fresh_prompt(void) {
     fflush(stdout);
 }
 
+static void stream_end(void);
+
 static void on_sigint_at_prompt(uv_async_t *a) {
   (void)a;
   if (R.quit)
     return;
+  stream_end();       /* a listing being shown stops here */
   if (R.ed != NULL) { /* the line and what was typed ahead go */
     starling_edit_stop(R.ed);
     starling_edit_discard(R.ed);
@@ -173,21 +179,85 @@ static void on_sigint_at_prompt(uv_async_t *a) {
 /* --- lines -----------------------------------------------------------------
  */
 
+/* --- long listings: more() a slice per loop turn, then the prompt ----------
+ */
+
+/* Shows the next slice; returns 0 when the listing is over (or failed). */
+static int stream_step(void) {
+  lua_State *L = R.L;
+  lua_pushcfunction(L, starling_traceback);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.stream);
+  int more = 0;
+  if (lua_pcall(L, 0, 1, -2) != LUA_OK) {
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
+  } else {
+    size_t len = 0;
+    const char *text = lua_tolstring(L, -1, &len);
+    if (text != NULL) {
+      say(text, len);
+      more = 1;
+    }
+  }
+  lua_settop(L, 0);
+  return more;
+}
+
+static void stream_end(void) {
+  if (R.stream == LUA_NOREF)
+    return;
+  uv_idle_stop(&R.stream_idle);
+  luaL_unref(R.L, LUA_REGISTRYINDEX, R.stream);
+  R.stream = LUA_NOREF;
+  if (R.polling && !R.quit) /* the keyboard again */
+    uv_poll_start(&R.poll, UV_READABLE, on_stdin);
+}
+
+static void on_stream_idle(uv_idle_t *h) {
+  (void)h;
+  if (stream_step())
+    return;
+  stream_end();
+  if (!R.quit)
+    fresh_prompt();
+}
+
+/* A listing (the session's "stream"): at a terminal, a slice per loop
+ * turn, the keyboard unread meanwhile (Ctrl+C stops it); otherwise, as
+ * lines from a file or pipe are, all at once and in order. */
+static void stream_start(void) {
+  R.stream = luaL_ref(R.L, LUA_REGISTRYINDEX); /* more(), on the stack */
+  if (R.ed == NULL || !R.polling) {
+    while (stream_step())
+      ;
+    luaL_unref(R.L, LUA_REGISTRYINDEX, R.stream);
+    R.stream = LUA_NOREF;
+    return;
+  }
+  uv_poll_stop(&R.poll);
+  uv_idle_start(&R.stream_idle, on_stream_idle);
+}
+
 static void handle(const char *line) {
   R.evaluating = 1;
-  int rc = call_session("feed", line, 2);
+  int rc = call_session("feed", line, 3);
   R.evaluating = 0;
   lsl_eval_reset(); /* a Ctrl+C that came too late stops nothing later */
   if (rc != 0)
     return;
   size_t len = 0;
-  const char *text = lua_tolstring(R.L, -2, &len);
+  const char *text = lua_tolstring(R.L, -3, &len);
   if (text != NULL)
     say(text, len);
   fflush(stdout);
-  if (lua_isstring(R.L, -1) && strcmp(lua_tostring(R.L, -1), "quit") == 0)
+  const char *action = lua_isstring(R.L, -2) ? lua_tostring(R.L, -2) : "";
+  if (strcmp(action, "quit") == 0)
     R.quit = 1;
-  lua_pop(R.L, 2);
+  if (strcmp(action, "stream") == 0 && lua_isfunction(R.L, -1)) {
+    stream_start(); /* takes more() */
+    lua_pop(R.L, 2);
+    return;
+  }
+  lua_pop(R.L, 3);
 }
 
 static void on_line(char *line) {
@@ -201,12 +271,14 @@ static void on_line(char *line) {
     free(line);
   }
   if (R.quit) {
+    stream_end();
     if (R.polling)
       uv_poll_stop(&R.poll);
     stop_swarm_run();
     return;
   }
-  fresh_prompt();
+  if (R.stream == LUA_NOREF) /* else the prompt comes after the listing */
+    fresh_prompt();
 }
 
 /* Non-tty input: split what is read into lines. */
@@ -392,6 +464,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     R.ed = starling_edit_open("starling", 0, 1, R.history, complete, NULL);
     R.tty = R.ed != NULL;
   }
+  R.stream = LUA_NOREF;
+  uv_idle_init(loop, &R.stream_idle);
   uv_async_init(loop, &R.sigint, on_sigint_at_prompt);
   uv_async_init(loop, &R.sigterm, on_term_async);
   struct sigaction sa, old_int, old_term, old_hup;
@@ -458,6 +532,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     uv_poll_stop(&R.poll);
     uv_close((uv_handle_t *)&R.poll, NULL);
   }
+  stream_end();
+  uv_close((uv_handle_t *)&R.stream_idle, NULL);
   uv_close((uv_handle_t *)&R.sigint, NULL);
   uv_close((uv_handle_t *)&R.sigterm, NULL);
   uv_run(loop, UV_RUN_NOWAIT); /* let the handles close */

@@ -44,6 +44,7 @@
 enum {
   MAX_LINE = 64 * 1024 + 2,      /* a line of 64 KiB, and "L " */
   MAX_PENDING = 4 * 1024 * 1024, /* output queued for one client */
+  LOW_WATER = 256 * 1024,        /* below it a stream may go on */
   SLICE = 64 * 1024,             /* written at a time */
   DROP_GRACE_MS = 5000,          /* for the E line to get out */
 };
@@ -85,6 +86,7 @@ struct ctl_client {
   size_t out_off, out_len, out_cap;
   size_t writing; /* bytes of the write in flight (0: none) */
   int dropping;   /* past MAX_PENDING: only the E line goes out */
+  int want_drain; /* c:when_drained(): the drain handler is owed a call */
   int id, ref, closing;
 };
 
@@ -250,6 +252,11 @@ static void on_written(uv_write_t *req, int status) {
     flush_out(c);
   else if (c->dropping) /* the E line is out */
     client_close(c, 1);
+  if (c->want_drain && !c->closing && !c->dropping &&
+      c->writing + c->out_len - c->out_off < LOW_WATER) {
+    c->want_drain = 0; /* a later loop turn than the one that asked */
+    notify(c, "drain", NULL, 0);
+  }
 }
 
 /* Starts writing the next slice of c's pending output. */
@@ -391,6 +398,31 @@ static int client_send(lua_State *L) {
     lua_pushliteral(L, "closed");
     return 2;
   }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static void on_drain_timer(uv_timer_t *t) {
+  ctl_client *c = t->data;
+  if (c->want_drain && !c->closing && !c->dropping) {
+    c->want_drain = 0;
+    notify(c, "drain", NULL, 0);
+  }
+}
+
+/* c:when_drained() -> true: the handler `drain` is called once, on a
+ * later loop turn, when what is queued for c is written down to 256 KiB
+ * (a long listing goes on from there); nil, "closed" if c is gone. */
+static int client_when_drained(lua_State *L) {
+  ctl_client *c = check_client(L);
+  if (c == NULL || c->closing || c->dropping) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "closed");
+    return 2;
+  }
+  c->want_drain = 1;
+  if (c->writing == 0) /* no write to complete: the next loop turn */
+    uv_timer_start(&c->grace, on_drain_timer, 0, 0);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -660,6 +692,8 @@ void lsl_control_open(lua_State *L, int core) {
     lua_setfield(L, -2, "send");
     lua_pushcfunction(L, client_close_l);
     lua_setfield(L, -2, "close");
+    lua_pushcfunction(L, client_when_drained);
+    lua_setfield(L, -2, "when_drained");
     lua_setfield(L, -2, "methods");
   }
   lua_pop(L, 1);

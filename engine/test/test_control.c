@@ -252,3 +252,60 @@ TEST(what_a_client_made_ends_with_it) {
   CHECK(expect(&repl, "Swarm shutdown complete", 10000));
   CHECK_INT(finish(&repl), 0);
 }
+
+/* :status of more drones than 4 MiB of lines holds reaches a client whole:
+ * it is sent a slice at a time as the client reads, never past the cap. */
+TEST(a_long_listing_reaches_a_client_whole) {
+  const char *sock = tmp_path("list.sock");
+  signal(SIGPIPE, SIG_IGN);
+  static term repl;
+  REQUIRE(start_repl(&repl, sock, tmp_path("list_history")) == 0);
+  REQUIRE(expect(&repl, "> ", 10000));
+  type(&repl, "#swarm:spawn_fleet(68000)\r"); /* 68,002: about 4.4 MB */
+  CHECK(expect(&repl, "\r\n68000\r\n", 60000));
+  static peer a;
+  REQUIRE(dial(&a, sock) == 0);
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&a, "L :status all\n");
+  size_t lines = 0, total = 0;
+  char last[128] = "";
+  int prompt = 0, dropped = 0;
+  int64_t end = ms_now() + 60000;
+  static char buf[1 << 16];
+  size_t keep = 0;
+  while (!prompt && ms_now() < end) {
+    struct pollfd p = {a.fd, POLLIN, 0};
+    if (poll(&p, 1, 1000) <= 0)
+      continue;
+    ssize_t n = read(a.fd, buf + keep, sizeof buf - 1 - keep);
+    if (n <= 0)
+      break;
+    total += (size_t)n;
+    keep += (size_t)n;
+    buf[keep] = '\0';
+    char *line = buf, *nl;
+    while ((nl = strchr(line, '\n')) != NULL) {
+      *nl = '\0';
+      if (strncmp(line, "O drone ", 8) == 0) {
+        lines++;
+        snprintf(last, sizeof last, "%s", line);
+      } else if (strcmp(line, "P > ") == 0) {
+        prompt = 1;
+      } else if (line[0] == 'E') {
+        dropped = 1;
+      }
+      line = nl + 1;
+    }
+    keep = strlen(line);
+    memmove(buf, line, keep);
+  }
+  CHECK(prompt);
+  CHECK(!dropped);
+  CHECK_INT(lines, 68002);
+  CHECK(strncmp(last, "O drone 68001 ", 14) == 0);
+  CHECK(total > 4 * 1024 * 1024); /* more than the cap, all delivered */
+  close(a.fd);
+  type(&repl, "\x04");
+  CHECK(expect(&repl, "Swarm shutdown complete", 20000));
+  CHECK_INT(finish(&repl), 0);
+}

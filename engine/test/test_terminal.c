@@ -107,6 +107,24 @@ TEST(large_output_at_the_local_prompt_arrives_whole) {
   CHECK(expect(&t, "starling.drone 19999 ", 30000));
   CHECK(expect(&t, "\r\n}\r\n> ", 5000));
   CHECK_INT(count(&t, from, "  starling.drone "), 20000);
+  /* :status of them all comes a slice per loop turn: a timer writing
+   * every millisecond gets its lines in between (a listing that held the
+   * loop would come in one piece) */
+  type(&t, "mark = swarm:every(0.001, function() io.write('TICKMARK\\n') "
+           "io.flush() end)\r");
+  CHECK(expect(&t, "TICKMARK", 5000));
+  type(&t, ":status all\r");
+  CHECK(expect(&t, "\r\ndrone 0 ", 20000));
+  from = t.seen;
+  CHECK(expect(&t, "\r\ndrone 19999 ", 30000));
+  size_t to = t.seen;
+  CHECK(expect(&t, "\r\n> ", 5000));
+  CHECK_INT(count(&t, from - 10, "\r\ndrone "), 20000);
+  char saved = t.out[to];
+  t.out[to] = '\0';
+  CHECK(count(&t, from, "TICKMARK") > 0);
+  t.out[to] = saved;
+  type(&t, "mark:cancel()\r");
   type(&t, "\x04");
   CHECK(expect(&t, "Swarm shutdown complete", 20000));
   CHECK_INT(finish(&t), 0);

@@ -37,6 +37,7 @@ end
 function M.serve(swarm, addr, opts)
   opts = opts or {}
   local sessions = {}
+  local streams = {} -- client id -> more(): a listing being sent
   local handlers = {}
   function handlers.connect(c)
     local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000,
@@ -61,8 +62,13 @@ function M.serve(swarm, addr, opts)
       if text:sub(1, 1) ~= " " then kind = nil else text = text:sub(2) end
     end
     if kind == "L" then
-      local out, action = s:feed(text or "")
+      local out, action, more = s:feed(text or "")
       send_output(c, out)
+      if action == "stream" then -- a long listing: a slice per drain
+        streams[c.id] = more
+        handlers.drain(c)
+        return
+      end
       if action == "quit" then
         c:send("Q\n")
         if opts.on_quit then opts.on_quit() end
@@ -78,7 +84,23 @@ function M.serve(swarm, addr, opts)
       c:send("E unknown message (send 'L <line>', 'C <text>' or 'I')\n")
     end
   end
+  -- The next slice of a client's listing, once what it was sent is
+  -- written down to 256 KiB (lsl_control.c): never more than a slice per
+  -- loop turn, never past the client's 4 MiB; the prompt at the end.
+  function handlers.drain(c)
+    local more, s = streams[c.id], sessions[c.id]
+    if more == nil or s == nil then return end
+    local text = more()
+    if text == nil then
+      streams[c.id] = nil
+      c:send("P " .. s:prompt() .. "\n")
+      return
+    end
+    send_output(c, text)
+    c:when_drained()
+  end
   function handlers.close(c)
+    streams[c.id] = nil
     local s = sessions[c.id]
     if s == nil then return end
     sessions[c.id] = nil

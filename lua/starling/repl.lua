@@ -185,11 +185,20 @@ function M.show(v) return (show(v, 0, {}, "")) end
 
 -- Evaluation ------------------------------------------------------------
 
---- session:feed(line) -> text to show (may be ""), and "quit" after :quit.
+--- session:feed(line) -> text to show (may be ""), and "quit" after :quit;
+-- or "", "stream", more: a long listing whose carrier shows more() (the
+-- next lines, each ending in a newline; nil at the end) a slice per loop
+-- turn, then the prompt.
 function Session:feed(line)
   if self.buffer == nil and line:match("^%s*:") then
-    local ok, text, action = pcall(shorthand.run, self.swarm, line, self.state)
+    local ok, text, action, more = pcall(shorthand.run, self.swarm, line, self.state)
     if not ok then return "error: " .. tostring(text) .. "\n" end
+    if action == "stream" then
+      return "", "stream", function()
+        local t = more()
+        return t and t .. "\n"
+      end
+    end
     return (text ~= "" and text .. "\n" or ""), action
   end
   local src = self.buffer and (self.buffer .. "\n" .. line) or line
