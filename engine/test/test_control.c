@@ -288,7 +288,10 @@ TEST(a_long_listing_reaches_a_client_whole) {
       *nl = '\0';
       if (strncmp(line, "O drone ", 8) == 0) {
         lines++;
-        snprintf(last, sizeof last, "%s", line);
+        size_t k =
+            strlen(line) < sizeof last - 1 ? strlen(line) : sizeof last - 1;
+        memcpy(last, line, k);
+        last[k] = '\0';
       } else if (strcmp(line, "P > ") == 0) {
         prompt = 1;
       } else if (line[0] == 'E') {
