@@ -27,7 +27,8 @@ function M.run(mission, opts)
     local why
     server, why = require("starling.control").serve(swarm, opts.control, {
       starling = starling, greeting = ("starling: mission '%s'"):format(mission.name),
-      on_quit = function() M.quit = true end })
+      -- the run stops at once, ticks or not (a paused swarm has none)
+      on_quit = function() M.quit = true; swarm:_stop_run() end })
     if not server then
       swarm:close()
       error(why, 0)
@@ -48,7 +49,9 @@ function M.run(mission, opts)
   end
   log("info", "mission started", { mission = mission.name })
   local duration = opts.duration or 3600
-  core.catch_interrupts()
+  -- On the real clock the catcher also wakes the loop on a signal: a
+  -- paused swarm has no tick after which the predicate would be asked.
+  local catcher <close> = core.catch_interrupts(real and swarm or nil)
   M.quit = false
   local finished = swarm:run_until(function()
     return task.status ~= "running" or core.interrupted() ~= nil or M.quit

@@ -175,14 +175,19 @@ local function each(drones, verb, fn)
   return table.concat(lines, "\n")
 end
 
---- M.run(swarm, line, state) -> text to show, and "quit" for :quit.
--- `state` is the session's (its formation team, its watch timer).  A bad
--- line raises nothing: its text is the error.
+-- A :status of more drones than this is a stream: its lines come a slice
+-- at a time, so that listing 100,000 drones never holds the loop.
+M.STATUS_SLICE = 1000
+
+--- M.run(swarm, line, state) -> text to show, and "quit" for :quit, or
+-- "", "stream", more for a long :status (more() -> the next lines, nil
+-- at the end).  `state` is the session's (its formation team, its watch
+-- timer).  A bad line raises nothing: its text is the error.
 function M.run(swarm, line, state)
   local cmd, err = M.parse(line)
   if not cmd then return err end
-  local ok, res, extra = pcall(M.execute, swarm, cmd, line, state or {})
-  if ok then return res, extra end
+  local ok, res, extra, more = pcall(M.execute, swarm, cmd, line, state or {})
+  if ok then return res, extra, more end
   if getmetatable(res) ~= Failure then error(res, 0) end
   return filter.report("bad command", line, res.pos, "expected " .. res.msg)
 end
@@ -235,10 +240,17 @@ function M.execute(swarm, cmd, line, state)
   end
   local drones = select(swarm, cmd.sel, line, cmd.pos.sel)
   if n == "status" then
-    local lines = {}
-    for _, d in ipairs(drones) do lines[#lines + 1] = status_line(d) end
-    if #lines == 0 then return "no drone" end
-    return table.concat(lines, "\n")
+    if #drones == 0 then return "no drone" end
+    local i = 0
+    local function more()
+      if i >= #drones then return nil end
+      local lines = {}
+      for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do lines[#lines + 1] = status_line(drones[k]) end
+      i = i + M.STATUS_SLICE
+      return table.concat(lines, "\n")
+    end
+    if #drones <= M.STATUS_SLICE then return more() end
+    return "", "stream", more
   elseif n == "goto" then
     local to = { x = cmd.x, y = cmd.y, z = cmd.z or 30 }
     return each(drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
