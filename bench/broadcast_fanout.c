@@ -1,8 +1,10 @@
 /*
  * broadcast_fanout.c -- one publisher, 1,000 subscribers.
  *
- * Each subscriber is a broadcast receiver with a notify hook (as a stream or
- * a swarm:on handler has) that reads everything new when it runs.  A round
+ * Each subscriber is a broadcast receiver with a notify hook (as a stream's
+ * source has) that reads everything new when it runs.  The swarm's events
+ * no longer travel on a broadcast channel (bench/lua_events.c and
+ * lua_event_subs.c measure them).  A round
  * publishes 1,000 values, then lets the run queue deliver them: every
  * subscriber reads all 1,000.  The figure is values read per second of wall
  * time, over 20 rounds (20 million deliveries), virtual clock, one thread.
