@@ -389,6 +389,15 @@ static int swarm_run_until(lua_State *L) {
   check_not_in_task(S, L, "run_until");
   int64_t start = sl_engine_now(&S->engine), tick = S->tick_us;
   for (;;) {
+    /* Run up to the next tick boundary (where drones have just moved), or
+     * the timeout, then check: at least one tick runs before the first
+     * check (API.md's amendments), so a command given just before is seen
+     * carried out rather than the state it found. */
+    int64_t now = sl_engine_now(&S->engine);
+    int64_t next = (now / tick + 1) * tick;
+    if (next > start + timeout)
+      next = start + timeout;
+    run_for(S, L, next > now ? next - now : 0);
     lua_pushvalue(L, 2);
     lua_call(L, 0, 1);
     int ok = lua_toboolean(L, -1);
@@ -400,17 +409,11 @@ static int swarm_run_until(lua_State *L) {
       lua_pushboolean(L, 1);
       return 1;
     }
-    int64_t now = sl_engine_now(&S->engine);
-    if (now - start >= timeout) {
+    if (sl_engine_now(&S->engine) - start >= timeout) {
       lua_pushboolean(L, 0);
       lua_pushliteral(L, "timeout");
       return 2;
     }
-    /* Check right after each tick boundary, where drones have just moved. */
-    int64_t next = (now / tick + 1) * tick;
-    if (next > start + timeout)
-      next = start + timeout;
-    run_for(S, L, next - now);
   }
 }
 
