@@ -165,3 +165,103 @@ describe("the budget for every kind of task", function()
     assert.equal(0, swarm:stats().handler_errors)
   end)
 end)
+
+-- A livelock (API.md's amendments; issue 10, item 14): an actor or a task
+-- that keeps the virtual clock from moving -- more than `livelock` messages
+-- or resumes of it since the clock last moved (10,000,000 by default; the
+-- specs lower it to stay quick) -- fails with budget_exceeded, logged and
+-- counted, and run_for returns at its deadline instead of hanging.
+describe("a livelock on the virtual clock", function()
+  it("an actor that keeps messaging itself fails after `livelock` messages", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local handled, stopped = 0, nil
+    local a = swarm:actor(function(self, m)
+      handled = handled + 1
+      self:send(m)
+    end, { on_stop = function(_, reason) stopped = reason end })
+    a:send(1)
+    swarm:run_for(1)
+    assert.equal(1, swarm:now())
+    assert.equal(1000, handled)
+    assert.is_false(a:alive())
+    assert.equal("crashed", stopped)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("a supervisor sees budget_exceeded as the reason", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local reasons = {}
+    swarm:on("actor_restarted", function(ev) reasons[#reasons + 1] = ev.reason end)
+    swarm:supervise{ intensity = 1, period = 5, children = {
+      { name = "echo", start = function()
+        local a = swarm:actor(function(self, m) self:send(m) end)
+        a:send(0)
+        return a
+      end } } }
+    swarm:run_for(1)
+    -- it fails, is restarted once, fails again at the same instant: the
+    -- supervisor's intensity (1 in 5 s) is spent and it stops
+    assert.same({ "budget_exceeded" }, reasons)
+    assert.equal(2, swarm:stats().handler_errors)
+  end)
+
+  it("a task that yields forever fails after `livelock` resumes", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n = 0
+    local task = swarm:spawn(function() while true do n = n + 1 coroutine.yield() end end)
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    swarm:run_for(3)
+    assert.equal("failed", task.status)
+    assert.equal("budget_exceeded", task.error)
+    assert.equal(1000, n) -- its first resume starts it; 999 more, then it fails
+    assert.equal(3, ticks)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("so does a task that sleeps 0 s in a loop", function()
+    local swarm = starling.swarm{ livelock = 500 }
+    local task = swarm:spawn(function() while true do swarm:sleep(0) end end)
+    swarm:run_for(2)
+    assert.equal("failed", task.status)
+    assert.equal("budget_exceeded", task.error)
+    assert.equal(2, swarm:now())
+  end)
+
+  it("counts only since the clock last moved: a task that sleeps is fine", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local n = 0
+    local task = swarm:spawn(function()
+      for _ = 1, 50 do
+        for _ = 1, 60 do coroutine.yield() n = n + 1 end -- 60 at each instant
+        swarm:sleep(0.01)
+      end
+      return "done"
+    end)
+    swarm:run_for(1)
+    assert.equal("done", task.status)
+    assert.equal(3000, n)
+  end)
+
+  it("on the real clock the loop is handed back: timers keep their time", function()
+    -- No livelock rule there (the clock moves by itself), but the engine
+    -- must leave its run queue often enough for timers and I/O: a 50 ms
+    -- timer fired once in half a second while one idle pass ran 4096 turns
+    -- of 64 messages of this actor.
+    local swarm = starling.swarm{ clock = "real" }
+    local a = swarm:actor(function(self, m) self:send(m) end)
+    a:send(1)
+    local fired = 0
+    swarm:every(0.05, function() fired = fired + 1 end)
+    swarm:run_for(0.5)
+    assert.is_true(fired >= 5, "fired " .. fired .. " times of 10")
+    assert.is_true(a:alive())
+    swarm:close()
+  end)
+
+  it("takes a positive integer", function()
+    assert.has_error(function() starling.swarm{ livelock = 0 } end,
+      "starling.swarm: option 'livelock' must be in 1..4294967295")
+    assert.has_error(function() starling.swarm{ livelock = 1.5 } end)
+  end)
+end)

@@ -102,6 +102,7 @@ struct lsl_task {
   void (*on_cancel)(lsl_task *t); /* undoes a LSL_W_OTHER wait */
   void *wait_ud;
   int hidden; /* never given to Lua: may be recycled when it ends */
+  uint32_t spin, spin_epoch; /* resumes since the clock last moved */
   lsl_task *next_free; /* S->pool */
 };
 

@@ -673,7 +673,8 @@ static int s_stats(lua_State *L) {
   FIELD("targets_detected", st.targets_detected);
   FIELD("messages_sent", st.messages_sent);
   FIELD("messages_received", st.messages_received);
-  FIELD("handler_errors", S->handler_errors);
+  /* failed tasks, and actors failed for a livelock (engine/rt/actor.c) */
+  FIELD("handler_errors", S->handler_errors + S->engine.livelocks);
   FIELD("restarts", st.restarts + S->restarts);
 #undef FIELD
   return 1;

@@ -256,10 +256,13 @@ int lsl_fail(lua_State *L, int err) {
 /* --- construction --------------------------------------------------------- */
 
 static const char *const swarm_options[] = {
-    "seed",         "clock",          "tick",         "telemetry_interval",
-    "health_check", "offline_after",  "event_capacity", "auto_support",
-    "budget",       "targets",        "drone",        "speed",
-    NULL};
+    "seed",           "clock",
+    "tick",           "telemetry_interval",
+    "health_check",   "offline_after",
+    "event_capacity", "auto_support",
+    "budget",         "targets",
+    "drone",          "speed",
+    "livelock",       NULL};
 static const char *const clocks[] = {"virtual", "real", NULL};
 
 static int64_t opt_period(lua_State *L, const char *fn, const char *key,
@@ -285,6 +288,10 @@ static int swarm_new(lua_State *L) {
                   "runs as fast as it can)", fn);
   if (budget <= 0 || budget > INT32_MAX)
     luaL_error(L, "%s: option 'budget' must be a positive integer", fn);
+  lua_Integer livelock =
+      lsl_opt_integer(L, 1, fn, "livelock", SL_LIVELOCK_LIMIT);
+  if (livelock < 1 || livelock > UINT32_MAX)
+    luaL_error(L, "%s: option 'livelock' must be in 1..4294967295", fn);
   sl_swarm_opts so;
   sl_swarm_default_opts(&so);
   so.tick_us = opt_period(L, fn, "tick", 0.1);
@@ -331,6 +338,7 @@ static int swarm_new(lua_State *L) {
   S->engine.data = S;
   S->L = L;
   S->budget = (int)budget;
+  S->engine.livelock = (uint32_t)livelock;
   S->tick_us = so.tick_us;
   lsl_value_ops_init(S);
   if (sl_swarm_init(&S->sw, &S->engine, &so) != 0 ||

@@ -10,9 +10,11 @@
  */
 #include "actor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ask.h"
+#include "log.h"
 
 struct sl_waiter {
   sl_waiter *next;
@@ -247,6 +249,22 @@ int sl_actor_resume(sl_engine *e, sl_id id) {
   return 0;
 }
 
+/* Virtual clock: the actor would handle one message more than the engine's
+ * livelock limit at this instant.  Nothing else could ever move the clock
+ * (run_for drains the run queue before it looks at timers), so it fails
+ * with budget_exceeded instead: logged, counted, stopped as a crash (its
+ * monitors and supervisor see the reason). */
+static void livelocked(sl_engine *e, sl_actor *a) {
+  char kv[96];
+  snprintf(kv, sizeof kv, "actor=%s messages=%u",
+           a->beh->name ? a->beh->name : "?", a->spin);
+  sl_log_write(e, SL_LOG_ERROR, "actor", kv,
+               "budget_exceeded: it kept the clock from moving (a livelock)");
+  e->livelocks++;
+  sl_actor_set_exit_message(a, "budget_exceeded");
+  finalize(e, a, SL_EBUDGET);
+}
+
 static void actor_turn(sl_engine *e, void *ud, uintptr_t arg) {
   (void)ud;
   sl_actor *a = sl_actor_get(e, (sl_id)arg);
@@ -255,11 +273,26 @@ static void actor_turn(sl_engine *e, void *ud, uintptr_t arg) {
   a->flags &= ~SL_AF_QUEUED;
   if (a->flags & SL_AF_SUSPENDED)
     return;
+  uint32_t cap = e->batch;
+  if (e->clock == SL_CLOCK_VIRTUAL) {
+    if (a->spin_epoch != e->epoch) {
+      a->spin_epoch = e->epoch;
+      a->spin = 0;
+    }
+    if (a->spin >= e->livelock) {
+      if (a->mbox.count > 0)
+        livelocked(e, a);
+      return;
+    }
+    if (e->livelock - a->spin < cap)
+      cap = e->livelock - a->spin;
+  }
   a->flags |= SL_AF_IN_TURN;
   uint32_t n = 0;
   sl_msg m;
   int rc = 0;
-  while (n < e->batch && sl_mailbox_pop(&a->mbox, &e->mpool, &m)) {
+  while (n < cap && sl_mailbox_pop(&a->mbox, &e->mpool, &m)) {
+    a->spin++;
     admit_waiter(e, a);
     e->msgs_received++;
     a->flags &= ~SL_AF_RESUMED;
