@@ -103,6 +103,7 @@ struct lsl_task {
   void *wait_ud;
   int hidden; /* never given to Lua: may be recycled when it ends */
   uint32_t spin, spin_epoch; /* resumes since the clock last moved */
+  uint64_t seq;        /* S->tasks_started when it started: its place in time */
   lsl_task *next_free; /* S->pool */
 };
 
@@ -136,6 +137,9 @@ void lsl_task_drop_pool(lsl_swarm *S);
 /* The task running on L, or raises "<what> may only be called inside a
  * swarm task". */
 lsl_task *lsl_task_current(lsl_swarm *S, lua_State *L, const char *what);
+/* Whether a task that started at or after `seq` (an S->tasks_started
+ * value) is still running. */
+int lsl_task_running_since(lsl_swarm *S, uint64_t seq);
 /* Resumes t with the nargs values already pushed on t->co. */
 void lsl_task_resume(lsl_task *t, int nargs);
 void lsl_task_pin(lsl_task *t);

@@ -427,16 +427,54 @@ static int swarm_run_until(lua_State *L) {
 
 /* --- ending -------------------------------------------------------------- */
 
+/* Runs the engine until no task started since `seq` is running (the
+ * handlers of system_shutdown and what they started), or until `deadline`:
+ * virtual time moves only as far as those tasks need. */
+static void run_handlers(lsl_swarm *S, uint64_t seq, int64_t deadline) {
+  sl_engine *e = &S->engine;
+  int was = e->running;
+  e->running = 1; /* nothing run from here may nest run_for */
+  /* What is queued now, the handlers' dispatch among it (an actor that
+   * keeps messaging itself must not keep this from returning). */
+  sl__engine_drain(e, e->rq_len);
+  while (lsl_task_running_since(S, seq) && !S->finalizing) {
+    int64_t now = sl_engine_now(e);
+    if (now >= deadline)
+      break;
+    if (e->clock == SL_CLOCK_VIRTUAL) {
+      if (!sl__engine_step(e, deadline)) {
+        /* Nothing wakes them before the deadline: they are cut off at it. */
+        e->now = deadline;
+        e->epoch++;
+        break;
+      }
+    } else {
+      sl__engine_run_real(e, deadline - now < 1000 ? deadline - now : 1000);
+    }
+  }
+  e->running = was;
+}
+
 static void swarm_shutdown_now(lsl_swarm *S, int64_t timeout_us) {
   if (S->shut)
     return;
   S->shut = 1;
-  /* Missions end, then every actor in reverse spawn order (a handler in
-   * progress gets until the deadline), then system_shutdown, whose
-   * handlers run before this returns; what is left is cancelled. */
-  sl_swarm_shutdown(&S->sw, timeout_us);
+  /* Missions end and system_shutdown goes out while every actor still
+   * runs; its handlers run (and may ask actors and wait) until they end
+   * or the deadline; then every actor stops in reverse spawn order (one in
+   * the middle of a message gets what is left of the deadline); what is
+   * left of the tasks is cancelled.  From inside the engine (a task shuts
+   * the swarm down) nothing can wait: the handlers start after it. */
+  int inside = S->engine.running || S->engine.depth > 0;
+  int64_t deadline = sl_engine_now(&S->engine) + timeout_us;
+  uint64_t seq = S->tasks_started;
+  sl_swarm_shutdown_begin(&S->sw);
+  if (!inside)
+    run_handlers(S, seq, deadline);
+  int64_t left = deadline - sl_engine_now(&S->engine);
+  sl_swarm_shutdown_finish(&S->sw, inside ? timeout_us : left > 0 ? left : 0);
   if (!S->engine.running && S->engine.depth == 0)
-    sl__engine_drain(&S->engine, SIZE_MAX);
+    sl__engine_drain(&S->engine, S->engine.rq_len); /* the last events */
   lsl_task_cancel_all(S);
 }
 

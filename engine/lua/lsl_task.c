@@ -382,7 +382,7 @@ static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
   if (S->tasks)
     S->tasks->prev_live = t;
   S->tasks = t;
-  S->tasks_started++;
+  t->seq = S->tasks_started++;
   t->wait = LSL_W_START;
   return t;
 }
@@ -427,9 +427,14 @@ void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs) {
   if (S->tasks)
     S->tasks->prev_live = t;
   S->tasks = t;
-  S->tasks_started++;
+  t->seq = S->tasks_started++;
   t->wait = LSL_W_START;
   lsl_task_resume(t, nargs);
+}
+
+int lsl_task_running_since(lsl_swarm *S, uint64_t seq) {
+  /* S->tasks holds the running tasks, the last started first. */
+  return S->tasks != NULL && S->tasks->seq >= seq;
 }
 
 void lsl_task_drop_pool(lsl_swarm *S) {

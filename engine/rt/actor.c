@@ -375,8 +375,11 @@ int sl_engine_shutdown(sl_engine *e, int64_t timeout_us) {
       finalize(e, e->last, SL_EXIT_SHUTDOWN);
   sl__ask_fail_all(e, SL_ESTOPPED);
   sl__timers_stop_all(e);
+  /* The notices and callbacks the stops queued; not what they queue in
+   * turn, which could go on for ever (a task that yields in a loop on the
+   * real clock, where no livelock rule stops it). */
   if (!inside)
-    sl__engine_drain(e, SIZE_MAX);
+    sl__engine_drain(e, e->rq_len);
   e->running = was_running;
   return rc;
 }

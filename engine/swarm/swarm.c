@@ -348,7 +348,7 @@ void sl_swarm_stats_get(sl_swarm *sw, sl_swarm_stats *st) {
   st->restarts = sw->restarts;
 }
 
-void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
+void sl_swarm_shutdown_begin(sl_swarm *sw) {
   if (sw->shut)
     return;
   sl__coord_cancel_all(sw); /* missions end first */
@@ -356,6 +356,15 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
   sl_timer_stop(&sw->tick);
   sl_timer_stop(&sw->telemetry);
   sl_timer_stop(&sw->health);
+  sl_event ev;
+  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
+  sl__swarm_publish(sw, &ev);
+}
+
+void sl_swarm_shutdown_finish(sl_swarm *sw, int64_t timeout_us) {
+  if (sw->shut != 1)
+    return;
+  sw->shut = 2;
   sl_engine_shutdown(sw->e, timeout_us);
   /* A drone that crashed and whose restart notice has not run yet has no
    * actor for the engine to stop, and drone_down restarts nothing once the
@@ -366,9 +375,11 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
     if (d != NULL && !d->stopped && d->actor == SL_ID_NONE)
       sl__drone_unregister(sw, d);
   }
-  sl_event ev;
-  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
-  sl__swarm_publish(sw, &ev);
+}
+
+void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
+  sl_swarm_shutdown_begin(sw);
+  sl_swarm_shutdown_finish(sw, timeout_us);
 }
 
 void sl_swarm_free(sl_swarm *sw) {

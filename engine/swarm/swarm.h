@@ -169,7 +169,7 @@ struct sl_swarm {
   uint32_t npending;
   char **strs; /* interned reasons */
   uint32_t nstrs;
-  int shut;
+  int shut; /* 1: shutting down (begin), 2: shut (finish) */
   /* formations being flown (formation.c), checked after each tick */
   struct sl_formation *forms;
   uint32_t nforms, capforms;
@@ -180,8 +180,16 @@ int sl_swarm_init(sl_swarm *sw, sl_engine *e, const sl_swarm_opts *o);
 /* Frees what the swarm holds (after sl_swarm_shutdown or engine close). */
 void sl_swarm_free(sl_swarm *sw);
 
-/* Graceful: missions cancelled, drones and coordinator stopped in reverse
- * spawn order (each drone unregistered), system_shutdown published. */
+/* Graceful, in two halves (API.md section 1 and its amendments), so that
+ * the embedder can let system_shutdown's handlers run in between.
+ * begin: missions cancelled, the drones' clock stopped (no more ticks,
+ * telemetry or health checks), system_shutdown published; every actor
+ * still runs.  finish: every actor stopped in reverse spawn order (an
+ * actor in the middle of a message gets until `timeout_us` from now),
+ * each drone unregistered.  sl_swarm_shutdown does both at once.  Each is
+ * done once; finish does nothing before begin. */
+void sl_swarm_shutdown_begin(sl_swarm *sw);
+void sl_swarm_shutdown_finish(sl_swarm *sw, int64_t timeout_us);
 void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us);
 
 /* A drone at `base`, registered before this returns (drone_registered).
