@@ -62,7 +62,7 @@ static int eligible(void *ud, uint32_t id) {
     return 0;
   sl_drone *d = sw->drones[id];
   if (d == NULL || d->stopped || !d->online || d->actor == SL_ID_NONE ||
-      d->reserved)
+      d->reserved || d->assigned >= 0)
     return 0;
   const sl_drone_status *st = sl__drone_status(d);
   return st != NULL && st->state == SL_DS_IDLE && st->mission < 0 &&
@@ -118,11 +118,21 @@ static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude) {
 
 /* --- missions ------------------------------------------------------------ */
 
+/* The mission's drone, as the coordinator sees it, no longer has it. */
+static void unassign(sl_swarm *sw, sl_mission *m) {
+  if (m->drone < 0 || (uint32_t)m->drone >= sw->ndrones)
+    return;
+  sl_drone *d = sw->drones[m->drone];
+  if (d != NULL && d->assigned == (int32_t)m->seq)
+    d->assigned = -1;
+}
+
 static void assign(sl_swarm *sw, sl_mission *m, uint32_t drone) {
   if (m->status == SL_MS_PENDING)
     sw->npending--;
   m->status = SL_MS_ASSIGNED;
   m->drone = (int32_t)drone;
+  sw->drones[drone]->assigned = (int32_t)m->seq;
   publish_mission(sw, SL_EV_MISSION_ASSIGNED, m, drone, NULL);
   sl__drone_assign(sw, sw->drones[drone], (int32_t)(m->seq));
 }
@@ -130,6 +140,7 @@ static void assign(sl_swarm *sw, sl_mission *m, uint32_t drone) {
 static void make_pending(sl_swarm *sw, sl_mission *m) {
   if (m->status != SL_MS_PENDING)
     sw->npending++;
+  unassign(sw, m);
   m->status = SL_MS_PENDING;
   m->drone = -1;
 }
@@ -156,6 +167,7 @@ static void finish(sl_swarm *sw, sl_mission *m, int status, int event,
   if (m->status == SL_MS_PENDING)
     sw->npending--;
   int32_t drone = m->drone;
+  unassign(sw, m);
   m->status = (uint8_t)status;
   sl_timer_stop(&m->deadline_timer);
   if (status == SL_MS_COMPLETED)
@@ -447,10 +459,8 @@ void sl__coord_health(sl_swarm *sw) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped || d->online)
       continue;
-    const sl_drone_status *st = sl__drone_status(d);
-    int32_t m = st ? st->mission : -1;
-    if (m >= 0 && (uint32_t)m < sw->nmissions &&
-        sw->missions[m]->drone == (int32_t)d->id) {
+    int32_t m = d->assigned;
+    if (m >= 0) {
       /* A silent drone cannot fly a mission: it is taken from it (the
        * drone flies on, on its own). */
       if (d->mission == m)

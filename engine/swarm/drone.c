@@ -31,7 +31,14 @@
 
 #include "swarm.h"
 
-enum { CMD_MOVE = 1, CMD_PATROL, CMD_RETURN, CMD_EMERGENCY, CMD_FAIL };
+enum {
+  CMD_MOVE = 1,
+  CMD_PATROL,
+  CMD_RETURN,
+  CMD_EMERGENCY,
+  CMD_FAIL,
+  CMD_REPAIR
+};
 
 const sl_drone_status *sl__drone_status(const sl_drone *d) {
   return sl_watch_borrow(&d->status);
@@ -56,12 +63,14 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
     d->vel = sl_v3(0, 0, 0);
   if (state != SL_DS_MOVING)
     d->support = 0;
+  /* The coordinator decides from published statuses: a change of state
+   * is published at once -- unless the drone has lost its link, when
+   * nobody hears of it. */
+  if (d->comms_lost)
+    return;
   if (changed)
     publish_state_event(sw, d);
-  /* The coordinator decides from published statuses: a change of state
-   * is published at once (unless the drone has lost its link). */
-  if (!d->comms_lost)
-    sl__drone_publish(sw, d);
+  sl__drone_publish(sw, d);
 }
 
 void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
@@ -73,13 +82,15 @@ void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
   sl_grid_set(&sw->dgrid, d->id, d->pos.x, d->pos.y);
 }
 
-/* Leaves the drone's mission (the coordinator hands it over). */
+/* Leaves the drone's mission (the coordinator hands it over).  Without a
+ * link the coordinator is not told: it learns from the silence. */
 static void leave_mission(sl_swarm *sw, sl_drone *d) {
   if (d->mission < 0)
     return;
   int32_t m = d->mission;
   d->mission = -1;
-  sl__coord_tell(sw, SL_COORD_LEFT, m, d->id);
+  if (!d->comms_lost)
+    sl__coord_tell(sw, SL_COORD_LEFT, m, d->id);
 }
 
 static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
@@ -169,7 +180,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
   if (airborne(d)) {
     battery_add(d, -d->drain_np);
     int pct = sl_battery_pct(d->battery_mp);
-    if (!d->low_sent && pct <= d->o.low_battery) {
+    if (!d->low_sent && pct <= d->o.low_battery && !d->comms_lost) {
       d->low_sent = 1;
       sl_event ev;
       sl_event_init(&ev, SL_EV_BATTERY_LOW, sl__swarm_now(sw));
@@ -197,13 +208,13 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
       d->wpi++;
       if (d->wpi == d->nwp) {
         d->wpi = 0;
-        if (d->mission >= 0)
+        if (d->mission >= 0 && !d->comms_lost)
           sl__coord_tell(sw, SL_COORD_LAP, d->mission, d->id);
       }
       if (d->mission >= 0)
         sw->missions[d->mission]->wpi = d->wpi; /* progress survives */
     }
-    if (sw->tgrid.ncells > 0) {
+    if (sw->tgrid.ncells > 0 && !d->comms_lost) {
       scan s = {sw, d};
       sl_grid_within(&sw->tgrid, d->pos.x, d->pos.y, d->o.scan_radius, saw,
                      &s);
@@ -228,7 +239,12 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
 
 /* --- coordinator decisions --------------------------------------------- */
 
+/* The coordinator's commands reach a drone only over its link: without
+ * one they are lost in the air (the coordinator finds out from the
+ * drone's silence, or from its report once repaired). */
 void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission) {
+  if (d->comms_lost)
+    return;
   sl_mission *m = sw->missions[mission];
   d->mission = mission;
   free(d->wp);
@@ -242,12 +258,16 @@ void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission) {
 }
 
 void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
+  if (d->comms_lost)
+    return;
   d->goal = goal;
   sl__drone_set_state(sw, d, SL_DS_MOVING, "support");
   d->support = 1;
 }
 
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason) {
+  if (d->comms_lost)
+    return;
   d->mission = -1;
   d->goal = d->base;
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
@@ -266,10 +286,38 @@ static void cmd_free(sl_msg *m) {
   free(c);
 }
 
+/* The link is back: the drone reports at once what it is doing now (a
+ * drone_state when that is not what it last reported), and a mission the
+ * coordinator gave it that it does not fly (it left it, or never heard of
+ * it) goes back to the coordinator. */
+static void link_restored(sl_swarm *sw, sl_drone *d) {
+  const sl_drone_status *st = sl__drone_status(d);
+  int changed =
+      st == NULL || st->state != d->state || strcmp(st->reason, d->reason) != 0;
+  d->comms_lost = 0;
+  if (changed)
+    publish_state_event(sw, d);
+  sl__drone_publish(sw, d);
+  if (d->assigned >= 0 && d->mission != d->assigned)
+    sl__coord_tell(sw, SL_COORD_LEFT, d->assigned, d->id);
+}
+
+static void repair(sl_swarm *sw, sl_drone *d) {
+  if (d->comms_lost)
+    link_restored(sw, d);
+  if (d->gps_fault) {
+    d->gps_fault = 0;
+    if (d->state == SL_DS_EMERGENCY && strcmp(d->reason, "gps_failure") == 0)
+      sl__drone_set_state(sw, d, SL_DS_IDLE, "repaired"); /* hovers there */
+  }
+}
+
 static int drone_handle(sl_actor *self, sl_msg *m) {
   sl_drone *d = sl_actor_state(self);
   sl_swarm *sw = d->sw;
   cmd *c = m->payload;
+  if (d->comms_lost && m->type != CMD_FAIL && m->type != CMD_REPAIR)
+    return 0; /* sent before the link went down, and lost with it */
   switch (m->type) {
   case CMD_MOVE:
     if (d->state == SL_DS_EMERGENCY)
@@ -298,15 +346,20 @@ static int drone_handle(sl_actor *self, sl_msg *m) {
     break;
   case CMD_FAIL:
     if (m->a.i == SL_FAIL_COMMS) {
-      go_home(sw, d, "emergency"); /* it publishes this last status */
+      /* Silent from now on: its last report stands, mission included. */
       d->comms_lost = 1;
+      go_home(sw, d, "emergency");
     } else if (m->a.i == SL_FAIL_GPS) {
+      d->gps_fault = 1;
       leave_mission(sw, d);
       sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "gps_failure");
     } else {
       sl_actor_set_exit_message(self, "crash");
       return SL_ECRASHED;
     }
+    break;
+  case CMD_REPAIR:
+    repair(sw, d);
     break;
   default:
     break;
@@ -355,8 +408,11 @@ void sl__drone_unregister(sl_swarm *sw, sl_drone *d) {
   d->stopped = 1;
   sw->live--;
   sl_grid_remove(&sw->dgrid, d->id);
-  if (d->mission >= 0 && !sw->shut)
-    leave_mission(sw, d);
+  /* Its mission goes back to the coordinator: the one the coordinator
+   * gave it (the drone's own may have been dropped with its link). */
+  d->mission = -1;
+  if (d->assigned >= 0 && !sw->shut)
+    sl__coord_tell(sw, SL_COORD_LEFT, d->assigned, d->id);
   sl_event ev;
   sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl__swarm_now(sw));
   ev.drone = d->id;
@@ -405,14 +461,21 @@ static int send_cmd(sl_swarm *sw, uint32_t id, uint32_t type, cmd *c,
   return sl_actor_try_send(sw->e, d->actor, &m);
 }
 
-static int refuses_movement(sl_swarm *sw, uint32_t id) {
+/* What a drone answers before a command is sent: SL_ENOLINK without a
+ * link, SL_EEMERGENCY for movement in emergency, else 0. */
+static int refuses(sl_swarm *sw, uint32_t id, int movement) {
   sl_drone *d = sl_swarm_drone(sw, id);
-  return d != NULL && d->state == SL_DS_EMERGENCY;
+  if (d == NULL)
+    return 0; /* send_cmd answers SL_ESTOPPED */
+  if (d->comms_lost)
+    return SL_ENOLINK;
+  return movement && d->state == SL_DS_EMERGENCY ? SL_EEMERGENCY : 0;
 }
 
 int sl_drone_move_to(sl_swarm *sw, uint32_t id, sl_vec3 goal) {
-  if (refuses_movement(sw, id))
-    return SL_EEMERGENCY;
+  int rc = refuses(sw, id, 1);
+  if (rc != 0)
+    return rc;
   cmd *c = calloc(1, sizeof(*c));
   if (c == NULL || (c->wp = malloc(sizeof(*c->wp))) == NULL) {
     free(c);
@@ -427,8 +490,9 @@ int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
                     uint32_t n) {
   if (n == 0)
     return SL_EEMPTY;
-  if (refuses_movement(sw, id))
-    return SL_EEMERGENCY;
+  int rc = refuses(sw, id, 1);
+  if (rc != 0)
+    return rc;
   cmd *c = calloc(1, sizeof(*c));
   if (c == NULL || (c->wp = malloc(n * sizeof(*wp))) == NULL) {
     free(c);
@@ -440,13 +504,16 @@ int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
 }
 
 int sl_drone_return(sl_swarm *sw, uint32_t id) {
-  return send_cmd(sw, id, CMD_RETURN, NULL, 0);
+  int rc = refuses(sw, id, 0);
+  return rc != 0 ? rc : send_cmd(sw, id, CMD_RETURN, NULL, 0);
 }
 
 int sl_drone_emergency(sl_swarm *sw, uint32_t id, const char *reason) {
   sl_drone *d = sl_swarm_drone(sw, id);
   if (d == NULL)
     return SL_ESTOPPED;
+  if (d->comms_lost)
+    return SL_ENOLINK;
   sl_msg m;
   memset(&m, 0, sizeof(m));
   m.type = CMD_EMERGENCY;
@@ -458,6 +525,10 @@ int sl_drone_fail(sl_swarm *sw, uint32_t id, int kind) {
   if (kind < SL_FAIL_COMMS || kind > SL_FAIL_CRASH)
     return SL_EINVAL;
   return send_cmd(sw, id, CMD_FAIL, NULL, kind);
+}
+
+int sl_drone_repair(sl_swarm *sw, uint32_t id) {
+  return send_cmd(sw, id, CMD_REPAIR, NULL, 0);
 }
 
 int sl_drone_shutdown(sl_swarm *sw, uint32_t id) {

@@ -268,6 +268,7 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   d->reason = "spawned";
   d->battery_mp = (int64_t)battery * 1000;
   d->mission = -1;
+  d->assigned = -1;
   d->online = 1;
   double tick_s = (double)sw->o.tick_us / 1e6;
   d->drain_np = llround(d->o.drain * tick_s * 1e9);

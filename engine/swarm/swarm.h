@@ -97,7 +97,12 @@ typedef struct sl_drone {
   sl_vec3 *wp; /* patrol waypoints (owned), the next one at wpi */
   uint32_t nwp, wpi;
   uint8_t stopped, comms_lost, low_sent, online, support;
-  uint8_t reserved; /* in a team */
+  uint8_t reserved;  /* in a team */
+  uint8_t gps_fault; /* an injected gps fault, until repaired */
+  /* The coordinator's side: the mission it gave this drone and has not
+   * taken back, or -1.  The drone's own `mission` can differ when its link
+   * is down (it left the mission unheard, or never heard it). */
+  int32_t assigned;
   int64_t last_report;
   int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
   /* Per tick, in nano-percent (1e-9 %): a rate need not be a whole
@@ -207,7 +212,9 @@ void sl_swarm_stats_get(sl_swarm *sw, sl_swarm_stats *st);
 /* Commands: each is a message to the drone's actor, applied when the swarm
  * runs.  0, SL_ESTOPPED (no such drone, or stopped), SL_EFULL (its mailbox
  * is full), SL_EEMPTY (an empty patrol), SL_EEMERGENCY (the drone is in
- * emergency: it refuses move_to and patrol). */
+ * emergency: it refuses move_to and patrol), SL_ENOLINK (a comms fault:
+ * it hears no command until repaired; fail, repair and shutdown, which
+ * are the simulator's, still work). */
 int sl_drone_move_to(sl_swarm *sw, uint32_t id, sl_vec3 goal);
 int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
                     uint32_t n);
@@ -215,6 +222,14 @@ int sl_drone_return(sl_swarm *sw, uint32_t id);
 int sl_drone_emergency(sl_swarm *sw, uint32_t id, const char *reason);
 enum { SL_FAIL_COMMS, SL_FAIL_GPS, SL_FAIL_CRASH };
 int sl_drone_fail(sl_swarm *sw, uint32_t id, int kind);
+/* Clears an injected comms or gps fault (a message, like fail).  Comms:
+ * the drone reports again at once (its status, and drone_state when its
+ * state changed while unheard); a mission the coordinator thinks it has
+ * and it does not fly goes back to the coordinator; the health check
+ * finds it online at its next pass.  Gps: an emergency stop for the gps
+ * fault turns into hovering where it is, idle ("repaired").  Nothing to
+ * clear: nothing happens.  0, SL_ESTOPPED or SL_EFULL. */
+int sl_drone_repair(sl_swarm *sw, uint32_t id);
 /* Stops the drone's actor now: unregistered, its mission handed over. */
 int sl_drone_shutdown(sl_swarm *sw, uint32_t id);
 
