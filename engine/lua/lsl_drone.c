@@ -163,7 +163,7 @@ static sl_drone_status seen(const sl_drone *d) {
     if (st != NULL)
       return *st;
   }
-  sl_drone_status st = {0,        d->pos,    d->vel,    d->battery_mp,
+  sl_drone_status st = {0,        d->pos,    d->vel,    d->battery_np,
                         d->state, d->reason, d->mission};
   return st;
 }
@@ -175,7 +175,7 @@ static void push_status(lua_State *L, lsl_swarm *S, const sl_drone *d) {
   lua_setfield(L, -2, "id");
   push_vec(L, st.pos);
   lua_setfield(L, -2, "position");
-  lua_pushinteger(L, sl_battery_pct(st.battery_mp));
+  lua_pushinteger(L, sl_battery_pct(st.battery_np));
   lua_setfield(L, -2, "battery");
   lua_pushstring(L, sl_state_names[st.state]);
   lua_setfield(L, -2, "state");
@@ -210,7 +210,7 @@ static int d_battery(lua_State *L) {
   sl_drone *d = live(L, checkdrone(L, 1));
   if (d == NULL)
     return lsl_fail(L, SL_ESTOPPED);
-  lua_pushinteger(L, sl_battery_pct(seen(d).battery_mp));
+  lua_pushinteger(L, sl_battery_pct(seen(d).battery_np));
   return 1;
 }
 

@@ -66,7 +66,7 @@ static int eligible(void *ud, uint32_t id) {
     return 0;
   const sl_drone_status *st = sl__drone_status(d);
   return st != NULL && st->state == SL_DS_IDLE && st->mission < 0 &&
-         sl_battery_pct(st->battery_mp) > d->o.low_battery;
+         sl_battery_pct(st->battery_np) > d->o.low_battery;
 }
 
 int sl_swarm_eligible(sl_swarm *sw, uint32_t id) {

@@ -74,9 +74,8 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
 }
 
 void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
-  sl_drone_status st = {sl__swarm_now(sw), d->pos,   d->vel,
-                        d->battery_mp,        d->state, d->reason,
-                        d->mission};
+  sl_drone_status st = {sl__swarm_now(sw), d->pos,    d->vel,    d->battery_np,
+                        d->state,          d->reason, d->mission};
   sl_watch_send(&d->status, &st);
   d->last_report = st.t;
   sl_grid_set(&sw->dgrid, d->id, d->pos.x, d->pos.y);
@@ -137,27 +136,24 @@ static int airborne(const sl_drone *d) {
   case SL_DS_RETURNING:
     return !sl_v3_eq(d->pos, d->base);
   case SL_DS_EMERGENCY:
-    return d->battery_mp > 0;
+    return d->battery_np > 0;
   default:
     return 1;
   }
 }
 
-/* Adds delta nano-percent to the battery, kept within 0..100 %: the exact
- * value is battery_mp * 1e6 - battery_owed_np, and battery_mp is that
- * rounded up, so it reads 0 only when the battery is empty. */
+/* Adds delta nano-percent to the battery, kept within 0..100 %. */
 static void battery_add(sl_drone *d, int64_t delta_np) {
-  int64_t np = d->battery_mp * 1000000 - d->battery_owed_np + delta_np;
+  int64_t np = d->battery_np + delta_np;
   if (np < 0)
     np = 0;
-  if (np > INT64_C(100000000000))
-    np = INT64_C(100000000000);
-  d->battery_mp = (np + 999999) / 1000000;
-  d->battery_owed_np = d->battery_mp * 1000000 - np;
+  if (np > 100 * SL_NP_PER_PCT)
+    np = 100 * SL_NP_PER_PCT;
+  d->battery_np = np;
 }
 
 static int battery_full(const sl_drone *d) {
-  return d->battery_mp >= 100000 && d->battery_owed_np == 0;
+  return d->battery_np >= 100 * SL_NP_PER_PCT;
 }
 
 typedef struct scan {
@@ -179,7 +175,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
   }
   if (airborne(d)) {
     battery_add(d, -d->drain_np);
-    int pct = sl_battery_pct(d->battery_mp);
+    int pct = sl_battery_pct(d->battery_np);
     if (!d->low_sent && pct <= d->o.low_battery && !d->comms_lost) {
       d->low_sent = 1;
       sl_event ev;
@@ -188,7 +184,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
       ev.battery = pct;
       sl__swarm_publish(sw, &ev);
     }
-    if (d->battery_mp == 0) { /* forced landing where it is */
+    if (d->battery_np == 0) { /* forced landing where it is */
       leave_mission(sw, d);
       d->pos.z = 0;
       sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "battery_depleted");

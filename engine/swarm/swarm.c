@@ -116,11 +116,10 @@ static void on_telemetry(sl_timer *t) {
     sl__drone_publish(sw, d);
     if (sw->ntele == 0)
       continue;
-    sl_sample smp = {d->id,     (double)now / 1e6,
-                     d->pos.x,  d->pos.y,
-                     d->pos.z,  sl_battery_pct(d->battery_mp),
-                     d->state,  d->vel.x,
-                     d->vel.y,  d->vel.z};
+    sl_sample smp = {d->id,    (double)now / 1e6, d->pos.x,
+                     d->pos.y, d->pos.z,          sl_battery_pct(d->battery_np),
+                     d->state, d->vel.x,          d->vel.y,
+                     d->vel.z};
     /* A subscriber may leave the list from inside a call (a filter that
      * cancels a subscription): it leaves a hole, skipped here.  One that
      * joins is appended (the list may move): walk by index, re-reading
@@ -192,8 +191,7 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
   if (st != NULL) {
     d->pos = st->pos;
     d->vel = st->vel;
-    d->battery_mp = st->battery_mp;
-    d->battery_owed_np = 0; /* exactly what was published */
+    d->battery_np = st->battery_np;
     d->state = st->state;
     d->reason = st->reason;
     d->mission = -1;
@@ -266,7 +264,7 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   d->base = d->pos = d->goal = base;
   d->state = SL_DS_INITIALIZING;
   d->reason = "spawned";
-  d->battery_mp = (int64_t)battery * 1000;
+  d->battery_np = (int64_t)battery * SL_NP_PER_PCT;
   d->mission = -1;
   d->assigned = -1;
   d->online = 1;

@@ -69,15 +69,20 @@ void sl_swarm_default_opts(sl_swarm_opts *o);
 typedef struct sl_drone_status {
   int64_t t; /* when published */
   sl_vec3 pos, vel;
-  int64_t battery_mp; /* milli-percent: 100000 is full */
+  int64_t battery_np; /* exact, in nano-percent: 100e9 is full */
   uint8_t state;
   const char *reason; /* static, or interned in the swarm */
   int32_t mission;    /* mission index, or -1 */
 } sl_drone_status;
 
+/* Nano-percent (1e-9 %), the battery's exact unit: 100 % is 100e9. */
+#define SL_NP_PER_PCT INT64_C(1000000000)
+
 /* The integer battery API.md shows: whole percents, rounded up, so a drone
  * reads 100 until a full percent is used. */
-static inline int sl_battery_pct(int64_t mp) { return (int)((mp + 999) / 1000); }
+static inline int sl_battery_pct(int64_t np) {
+  return (int)((np + SL_NP_PER_PCT - 1) / SL_NP_PER_PCT);
+}
 
 typedef struct sl_swarm sl_swarm;
 typedef void (*sl_tele_fn)(void *ud, sl_item *it);
@@ -92,7 +97,7 @@ typedef struct sl_drone {
   sl_vec3 pos, vel, goal;
   uint8_t state;
   const char *reason;
-  int64_t battery_mp;
+  int64_t battery_np; /* exact: 0 .. 100e9 nano-percent */
   int32_t mission;
   sl_vec3 *wp; /* patrol waypoints (owned), the next one at wpi */
   uint32_t nwp, wpi;
@@ -104,12 +109,10 @@ typedef struct sl_drone {
    * is down (it left the mission unheard, or never heard it). */
   int32_t assigned;
   int64_t last_report;
-  int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
-  /* Per tick, in nano-percent (1e-9 %): a rate need not be a whole
-   * milli-percent a tick.  battery_mp is rounded up; battery_owed_np is
-   * what the exact battery lies below it (0 <= owed < 1e6), carried from
-   * tick to tick so no fraction is ever lost. */
-  int64_t drain_np, charge_np, battery_owed_np;
+  /* Per tick, in nano-percent: a rate need not be a whole milli-percent
+   * a tick, and nothing is lost to rounding from tick to tick (0.004 %/s
+   * drains exactly 4 % in 1000 s). */
+  int64_t drain_np, charge_np;
   sl_watch status; /* published status (sl_drone_status) */
   sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
   uint32_t ncarry; /* re-sent to its restarted actor in order */
