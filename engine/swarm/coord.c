@@ -19,6 +19,7 @@
  *    missions are assigned, oldest first, as soon as a drone is eligible;
  *  - each target is detected once, by the first drone that reports it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ static void target_event(sl_event *ev, const sl_target *t) {
 typedef struct choose {
   sl_swarm *sw;
   int64_t exclude;
+  const sl_vec3 *dest; /* where the flight goes (the energy rule), or NULL */
 } choose;
 
 static int eligible(void *ud, uint32_t id) {
@@ -65,12 +67,14 @@ static int eligible(void *ud, uint32_t id) {
       d->reserved || d->assigned >= 0)
     return 0;
   const sl_drone_status *st = sl__drone_status(d);
-  return st != NULL && st->state == SL_DS_IDLE && st->mission < 0 &&
-         sl_battery_pct(st->battery_np) > d->o.low_battery;
+  if (st == NULL || st->state != SL_DS_IDLE || st->mission >= 0 ||
+      sl_battery_pct(st->battery_np) <= d->o.low_battery)
+    return 0;
+  return c->dest == NULL || sl__drone_can_make_trip(d, st, *c->dest);
 }
 
 int sl_swarm_eligible(sl_swarm *sw, uint32_t id) {
-  choose c = {sw, -1};
+  choose c = {sw, -1, NULL};
   return eligible(&c, id);
 }
 
@@ -92,7 +96,7 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
   if (r == NULL)
     return 0;
   uint32_t m = 0;
-  choose c = {sw, -1};
+  choose c = {sw, -1, NULL};
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     if (!eligible(&c, i))
       continue;
@@ -111,8 +115,11 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
   return n;
 }
 
-static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude) {
-  choose c = {sw, exclude};
+/* The eligible drone nearest (horizontally) to `near` that can fly to
+ * `dest` and home holding low_battery, ties to the lowest id; -1: none. */
+static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude,
+                          sl_vec3 dest) {
+  choose c = {sw, exclude, &dest};
   return sl_grid_nearest(&sw->dgrid, near.x, near.y, eligible, &c);
 }
 
@@ -146,18 +153,59 @@ static void make_pending(sl_swarm *sw, sl_mission *m) {
 }
 
 static int try_assign(sl_swarm *sw, sl_mission *m) {
-  int64_t d = best_drone(sw, sl_area_center(&m->area), -1);
+  int64_t d = best_drone(sw, sl_area_center(&m->area), -1, m->wp[m->wpi]);
   if (d < 0)
     return 0;
   assign(sw, m, (uint32_t)d);
   return 1;
 }
 
+/* Pending missions, oldest first, each to its best drone.  Which drones
+ * can take a mission now depends on the mission (the energy rule), so one
+ * that finds none no longer ends the pass.  The drones free for any
+ * mission are gathered once; each mission picks among them as
+ * best_drone would (horizontal distance to its centre as the grid
+ * measures it, ties to the lowest id, then the trip). */
 void sl__coord_assign_pending(sl_swarm *sw) {
-  for (uint32_t i = 0; i < sw->nmissions && sw->npending > 0; i++)
-    if (sw->missions[i]->status == SL_MS_PENDING &&
-        !try_assign(sw, sw->missions[i]))
-      break; /* no drone now: later missions would not find one either */
+  if (sw->npending == 0)
+    return;
+  if (sw->capcand < sw->ndrones) {
+    uint32_t *v = realloc(sw->cand, sw->ndrones * sizeof(*v));
+    if (v == NULL)
+      return; /* out of memory: the next pass tries again */
+    sw->cand = v;
+    sw->capcand = sw->ndrones;
+  }
+  choose c = {sw, -1, NULL};
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < sw->ndrones; i++)
+    if (eligible(&c, i))
+      sw->cand[n++] = i;
+  for (uint32_t i = 0; i < sw->nmissions && sw->npending > 0 && n > 0; i++) {
+    sl_mission *m = sw->missions[i];
+    if (m->status != SL_MS_PENDING)
+      continue;
+    sl_vec3 center = sl_area_center(&m->area), dest = m->wp[m->wpi];
+    int64_t best = -1;
+    uint32_t at = 0;
+    double best_d = INFINITY;
+    for (uint32_t k = 0; k < n; k++) {
+      uint32_t id = sw->cand[k];
+      const sl_drone_status *st = sl__drone_status(sw->drones[id]);
+      double dx = st->pos.x - center.x, dy = st->pos.y - center.y;
+      double dist = sqrt(dx * dx + dy * dy);
+      if ((dist < best_d || (dist == best_d && (int64_t)id < best)) &&
+          sl__drone_can_make_trip(sw->drones[id], st, dest)) {
+        best = id;
+        best_d = dist;
+        at = k;
+      }
+    }
+    if (best < 0)
+      continue;
+    sw->cand[at] = sw->cand[--n]; /* taken */
+    assign(sw, m, (uint32_t)best);
+  }
 }
 
 /* Ends a mission (completed, cancelled, failed): the mission's event goes
@@ -223,7 +271,7 @@ int sl_swarm_create_mission(sl_swarm *sw, const sl_area *area, double spacing,
   int rc = sl_area_waypoints(area, spacing, &wp, &nwp);
   if (rc != 0)
     return rc; /* a bad area is an error even when no drone is free */
-  int64_t best = best_drone(sw, sl_area_center(area), -1);
+  int64_t best = best_drone(sw, sl_area_center(area), -1, wp[0]);
   if (best < 0 && !queue) {
     free(wp);
     return SL_ENODRONE;
@@ -353,11 +401,11 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
   if (!sw->o.auto_support || t->threat < SL_THREAT_HIGH)
     return;
   sl_drone *det = sw->drones[drone];
-  int64_t helper = best_drone(sw, t->pos, drone);
+  sl_vec3 goal = sl_v3(t->pos.x, t->pos.y, det->pos.z);
+  int64_t helper = best_drone(sw, t->pos, drone, goal);
   if (helper < 0)
     return;
-  sl__drone_support(sw, sw->drones[helper],
-                    sl_v3(t->pos.x, t->pos.y, det->pos.z));
+  sl__drone_support(sw, sw->drones[helper], goal);
   sl_event_init(&ev, SL_EV_SUPPORT_ASSIGNED, sl__swarm_now(sw));
   ev.drone = helper;
   target_event(&ev, t);

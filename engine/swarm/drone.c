@@ -26,6 +26,7 @@
  * An emergency drone holds position (velocity 0) and refuses move_to and
  * patrol; return_to_base and shutdown still work.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,27 +99,37 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
 }
 
-
-/* One step of speed * tick towards `goal`, or onto it within a step;
- * closer than 1.0 m afterwards is arrival, exactly on the goal.  Returns 1
- * on arrival. */
-static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
-  double dist = sl_v3_dist(d->pos, goal);
-  double s = d->o.speed * ((double)sw->o.tick_us / 1e6);
+/* Where one step of `s` metres from `pos` towards `goal` ends: onto the
+ * goal from within a step, or a step along the straight line, and onto
+ * the goal when closer than 1.0 m afterwards (arrival).  *dir gets the
+ * unit direction of a step that did not arrive. */
+static sl_vec3 advance(sl_vec3 pos, sl_vec3 goal, double s, int *arrived,
+                       sl_vec3 *dir) {
+  double dist = sl_v3_dist(pos, goal);
   if (dist > s + SL_ARRIVAL_SLACK) {
-    sl_vec3 dir = sl_v3((goal.x - d->pos.x) / dist, (goal.y - d->pos.y) / dist,
-                        (goal.z - d->pos.z) / dist);
-    d->pos = sl_v3(d->pos.x + dir.x * s, d->pos.y + dir.y * s,
-                   d->pos.z + dir.z * s);
-    if (sl_v3_dist(d->pos, goal) >= 1.0 - SL_ARRIVAL_SLACK) {
-      d->vel = sl_v3(dir.x * d->o.speed, dir.y * d->o.speed,
-                     dir.z * d->o.speed);
-      return 0;
+    sl_vec3 u = sl_v3((goal.x - pos.x) / dist, (goal.y - pos.y) / dist,
+                      (goal.z - pos.z) / dist);
+    sl_vec3 p = sl_v3(pos.x + u.x * s, pos.y + u.y * s, pos.z + u.z * s);
+    if (sl_v3_dist(p, goal) >= 1.0 - SL_ARRIVAL_SLACK) {
+      *arrived = 0;
+      *dir = u;
+      return p;
     }
   }
-  d->pos = goal;
-  d->vel = sl_v3(0, 0, 0);
-  return 1;
+  *arrived = 1;
+  return goal;
+}
+
+/* One step of speed * tick towards `goal` (see advance).  Returns 1 on
+ * arrival. */
+static int step(sl_drone *d, sl_vec3 goal) {
+  int arrived;
+  sl_vec3 u;
+  d->pos = advance(d->pos, goal, d->step_m, &arrived, &u);
+  d->vel = arrived
+               ? sl_v3(0, 0, 0)
+               : sl_v3(u.x * d->o.speed, u.y * d->o.speed, u.z * d->o.speed);
+  return arrived;
 }
 
 /* Whether the drone is in the air this tick (API.md 2: every state but
@@ -156,6 +167,61 @@ static int battery_full(const sl_drone *d) {
   return d->battery_np >= 100 * SL_NP_PER_PCT;
 }
 
+/* --- energy -------------------------------------------------------------- */
+
+int64_t sl__flight_ticks(double dist, double step) {
+  if (!(dist > 0))
+    return 0;
+  double k = floor((dist - 1.0 + SL_ARRIVAL_SLACK) / step) + 1;
+  if (!(k < 1e15)) /* a flight no battery could make, without overflow */
+    return INT64_C(1000000000000000);
+  return k < 1 ? 1 : (int64_t)k;
+}
+
+/* Whether `spare` nano-percent pays for `ticks` ticks of d's drain with
+ * some left over: ticks * drain < spare, without overflow. */
+static int pays_for(const sl_drone *d, int64_t spare, int64_t ticks) {
+  if (spare <= 0)
+    return 0;
+  if (d->drain_np == 0)
+    return 1;
+  return ticks <= (spare - 1) / d->drain_np;
+}
+
+int sl__drone_can_make_trip(const sl_drone *d, const sl_drone_status *st,
+                            sl_vec3 dest) {
+  int64_t ticks = sl__flight_ticks(sl_v3_dist(st->pos, dest), d->step_m) +
+                  sl__flight_ticks(sl_v3_dist(dest, d->base), d->step_m);
+  return pays_for(d, st->battery_np - d->o.low_battery * SL_NP_PER_PCT, ticks);
+}
+
+/* Where this tick's move would take the drone if it carried on. */
+static sl_vec3 next_pos(const sl_drone *d) {
+  int arrived;
+  sl_vec3 u;
+  if (d->state == SL_DS_MOVING)
+    return advance(d->pos, d->goal, d->step_m, &arrived, &u);
+  if (d->state == SL_DS_PATROLLING && d->nwp > 0)
+    return advance(d->pos, d->wp[d->wpi], d->step_m, &arrived, &u);
+  return d->pos; /* hovering */
+}
+
+/* The return rule, checked every tick after the drain and before the
+ * move, on the exact battery: were the drone to carry on, this tick's
+ * move would take it where the straight flight home takes k ticks, k *
+ * drain; it turns for home now when its battery is no more than that
+ * plus critical_battery.  So a drone that turns lands with more than
+ * critical_battery: one tick earlier it held more than the flight home
+ * from here plus critical, and this tick's drain is one of those ticks.
+ * Hovering at its base position (k = 0) this is v1's rule, battery <=
+ * critical_battery (a whole-percent threshold compares the same rounded
+ * up or not). */
+static int must_turn_home(const sl_drone *d) {
+  int64_t spare = d->battery_np - d->o.critical_battery * SL_NP_PER_PCT;
+  int64_t k = sl__flight_ticks(sl_v3_dist(next_pos(d), d->base), d->step_m);
+  return !pays_for(d, spare, k);
+}
+
 typedef struct scan {
   sl_swarm *sw;
   sl_drone *d;
@@ -190,17 +256,17 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
       sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "battery_depleted");
       return;
     }
-    if (pct <= d->o.critical_battery && d->state != SL_DS_RETURNING &&
-        d->state != SL_DS_CHARGING && d->state != SL_DS_EMERGENCY)
+    if (d->state != SL_DS_RETURNING && d->state != SL_DS_CHARGING &&
+        d->state != SL_DS_EMERGENCY && must_turn_home(d))
       go_home(sw, d, "low_battery");
   }
   switch (d->state) {
   case SL_DS_MOVING:
-    if (step(sw, d, d->goal))
+    if (step(d, d->goal))
       sl__drone_set_state(sw, d, SL_DS_IDLE, "arrived");
     break;
   case SL_DS_PATROLLING:
-    if (step(sw, d, d->wp[d->wpi])) {
+    if (step(d, d->wp[d->wpi])) {
       d->wpi++;
       if (d->wpi == d->nwp) {
         d->wpi = 0;
@@ -217,7 +283,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
     }
     break;
   case SL_DS_RETURNING:
-    if (step(sw, d, d->base))
+    if (step(d, d->base))
       sl__drone_set_state(sw, d, battery_full(d) ? SL_DS_IDLE : SL_DS_CHARGING,
                           "at_base");
     break;

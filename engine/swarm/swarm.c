@@ -271,6 +271,7 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   double tick_s = (double)sw->o.tick_us / 1e6;
   d->drain_np = llround(d->o.drain * tick_s * 1e9);
   d->charge_np = llround(d->o.charge_rate * tick_s * 1e9);
+  d->step_m = d->o.speed * tick_s; /* as step() in drone.c computes it */
   int rc = sl_watch_init(&d->status, sw->e, &status_ops, NULL);
   if (rc == 0)
     rc = sl_swarm_register(sw, d);
@@ -402,6 +403,7 @@ void sl_swarm_free(sl_swarm *sw) {
   }
   free(sw->missions);
   free(sw->targets);
+  free(sw->cand);
   free(sw->tele);
   sl__formations_free(sw);
   for (uint32_t i = 0; i < sw->nstrs; i++)

@@ -113,6 +113,7 @@ typedef struct sl_drone {
    * a tick, and nothing is lost to rounding from tick to tick (0.004 %/s
    * drains exactly 4 % in 1000 s). */
   int64_t drain_np, charge_np;
+  double step_m;   /* metres flown a tick: speed * tick */
   sl_watch status; /* published status (sl_drone_status) */
   sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
   uint32_t ncarry; /* re-sent to its restarted actor in order */
@@ -175,6 +176,8 @@ struct sl_swarm {
   int64_t pass_now;      /* the time of the tick or telemetry pass running */
   int in_pass;
   uint32_t npending;
+  uint32_t *cand; /* the pending pass's candidates (capacity ndrones) */
+  uint32_t capcand;
   char **strs; /* interned reasons */
   uint32_t nstrs;
   int shut; /* 1: shutting down (begin), 2: shut (finish) */
@@ -328,6 +331,18 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
 void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission);
 void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal);
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason);
+/* Energy (API.md's amendments).  The ticks a straight flight of `dist`
+ * metres takes at `step` metres a tick under the arrival rule: steps of
+ * `step` until less than 1.0 m is left, or onto the goal from within one
+ * step -- floor((dist - 1) / step) + 1, at least 1 for any dist > 0, 0 for
+ * none (nanometre slack as in the flight itself).  Each of those ticks
+ * drains drain_np while the drone is airborne. */
+int64_t sl__flight_ticks(double dist, double step);
+/* Whether drone d, seen as `st` (position, exact battery), can fly to
+ * `dest` and from there home and still hold low_battery: battery - (ticks
+ * there + ticks home) * drain > low_battery. */
+int sl__drone_can_make_trip(const sl_drone *d, const sl_drone_status *st,
+                            sl_vec3 dest);
 int sl__coord_start(sl_swarm *sw);
 void sl__coord_health(sl_swarm *sw);
 /* What drones tell the coordinator (a message to its actor), and a
