@@ -12,6 +12,9 @@
 --
 --   missions_end   every mission created is completed, cancelled or failed
 --   no_stranding   no drone that never had a fault ran out of battery
+--   above_critical every drone that never had a fault lands at its base
+--                  with more than critical_battery (the energy rule)
+--   silent_link    a drone whose link is down publishes no drone_state
 --   no_errors      no task of the soak's own failed (handler_errors = 0)
 --
 -- soak.run(opts) returns a report: counts, and `violations`, a list of
@@ -71,6 +74,15 @@ local function observe(swarm, state, report)
   on("mission_cancelled", function() report.cancelled = report.cancelled + 1 end)
   on("mission_failed", function() report.failed = report.failed + 1 end)
   on("support_assigned", function() report.supports = report.supports + 1 end)
+  on("drone_state", function(ev)
+    if state.link_down[ev.drone] then
+      state.unheard[#state.unheard + 1] = { drone = ev.drone, t = ev.t, state = ev.state }
+    end
+    if ev.reason == "at_base" and not state.faulted[ev.drone] then
+      local b = swarm:drone(ev.drone):battery() -- as it landed, this tick
+      if b <= 15 then state.low_landings[#state.low_landings + 1] = { drone = ev.drone, t = ev.t, battery = b } end
+    end
+  end)
   -- (a forced landing from an emergency keeps the state, so it publishes
   -- no drone_state: the drones as they end are checked too)
   on("drone_state where reason == battery_depleted", function(ev)
@@ -118,6 +130,22 @@ local INVARIANTS = {
     end
     return out
   end,
+  function(report, swarm, state) -- above_critical (the default 15 %)
+    local out = {}
+    for _, l in ipairs(state.low_landings) do
+      out[#out + 1] = ("above_critical: drone %d, never faulted, landed at t=%g with %d %%")
+        :format(l.drone, l.t, l.battery)
+    end
+    return out
+  end,
+  function(report, swarm, state) -- silent_link
+    local out = {}
+    for _, u in ipairs(state.unheard) do
+      out[#out + 1] = ("silent_link: drone %d, its link down, published drone_state %s at t=%g")
+        :format(u.drone, u.state, u.t)
+    end
+    return out
+  end,
   function(report, swarm) -- no_errors
     local n = swarm:stats().handler_errors
     if n > 0 then return { ("no_errors: %d handler errors"):format(n) } end
@@ -150,7 +178,8 @@ function M.run(opts)
   local report = { seed = o.seed, drones = o.drones, seconds = o.seconds, created = 0,
     refused = 0, completed = 0, cancelled = 0, failed = 0, handovers = 0, supports = 0,
     faults = 0, repairs = 0, stranded = 0, faulted_dry = 0 }
-  local state = { faulted = {}, assignments = {}, stranded = {}, subs = {} }
+  local state = { faulted = {}, assignments = {}, stranded = {}, subs = {}, link_down = {},
+    unheard = {}, low_landings = {} }
   observe(swarm, state, report)
   swarm:spawn_fleet(o.drones)
 
@@ -168,9 +197,12 @@ function M.run(opts)
       state.faulted[id] = kind
       local d = swarm:drone(id)
       if d and d:fail(kind) then report.faults = report.faults + 1 end
+      if kind == "comms" then state.link_down[id] = true end
       if repair then
         swarm:after(repair, function()
           local dd = swarm:drone(id)
+          -- the repair is a command: the drone reports again as it takes it
+          state.link_down[id] = nil
           if dd and dd:repair() then report.repairs = report.repairs + 1 end
         end)
       end

@@ -2,7 +2,8 @@
 -- minutes of chaos on 1,000 drones instead of `make bench`'s hour, then as
 -- long as the missions need to end.  Every invariant must hold: each
 -- mission ends completed, cancelled or failed; no drone that never had a
--- fault runs out of battery; no task of the soak fails.
+-- fault runs out of battery, or lands with critical_battery or less; a
+-- drone whose link is down publishes no drone_state; no task fails.
 local starling = require "starling"
 local soak = dofile("bench/soak.lua")
 
@@ -47,15 +48,19 @@ describe("the chaos soak", function()
     d:emergency_stop("operator")
     swarm:spawn(function() error("boom") end)
     swarm:run_for(5)
-    local state = { faulted = {}, stranded = { { drone = 0, t = 1.0 } } }
+    local state = { faulted = {}, stranded = { { drone = 0, t = 1.0 } },
+      low_landings = { { drone = 3, t = 2.5, battery = 15 } },
+      unheard = { { drone = 4, t = 3.5, state = "charging" } } }
     local v = soak.check({}, swarm, state)
-    assert.equal(4, #v)
+    assert.equal(6, #v)
     assert.equal(1, v[1]:find("missions_end: mission " .. id .. " still pending", 1, true))
     assert.matches("^no_stranding: drone 0, never faulted, ran out of battery at t=1", v[2])
     assert.matches("^no_stranding: drone 0, never faulted, has an empty battery at the end", v[3])
-    assert.equal("no_errors: 1 handler errors", v[4])
+    assert.equal("above_critical: drone 3, never faulted, landed at t=2.5 with 15 %", v[4])
+    assert.equal("silent_link: drone 4, its link down, published drone_state charging at t=3.5", v[5])
+    assert.equal("no_errors: 1 handler errors", v[6])
     -- a faulted drone may run dry: that is not stranding
-    state = { faulted = { [0] = "gps" }, stranded = {} }
+    state = { faulted = { [0] = "gps" }, stranded = {}, low_landings = {}, unheard = {} }
     assert.equal(2, #soak.check({}, swarm, state)) -- the mission and the error
   end)
 
