@@ -143,6 +143,8 @@ int sl_actor_spawn(sl_engine *e, const sl_behaviour *b, void *state,
   a->beh = b;
   a->state = state;
   a->parent = opts->parent;
+  a->spin_epoch = e->epoch;
+  a->spin_left = e->livelock;
   sl_mailbox_init(&a->mbox, opts->mailbox ? opts->mailbox : e->mailbox);
   a->prev = e->last;
   if (e->last)
@@ -249,15 +251,17 @@ int sl_actor_resume(sl_engine *e, sl_id id) {
   return 0;
 }
 
-/* Virtual clock: the actor would handle one message more than the engine's
- * livelock limit at this instant.  Nothing else could ever move the clock
- * (run_for drains the run queue before it looks at timers), so it fails
- * with budget_exceeded instead: logged, counted, stopped as a crash (its
- * monitors and supervisor see the reason). */
+/* The actor would handle one message more than the engine's livelock limit
+ * since the clock last moved (engine.h).  On the virtual clock nothing else
+ * could ever move it (run_for drains the run queue before it looks at
+ * timers), so it fails with budget_exceeded instead: logged, counted,
+ * stopped as a crash (its monitors and supervisor see the reason).  The
+ * real clock counts each idle pass as a move, and a pass is bounded far
+ * below the limit: it never comes to this. */
 static void livelocked(sl_engine *e, sl_actor *a) {
   char kv[96];
   snprintf(kv, sizeof kv, "actor=%s messages=%u",
-           a->beh->name ? a->beh->name : "?", a->spin);
+           a->beh->name ? a->beh->name : "?", e->livelock);
   sl_log_write(e, SL_LOG_ERROR, "actor", kv,
                "budget_exceeded: it kept the clock from moving (a livelock)");
   e->livelocks++;
@@ -273,26 +277,24 @@ static void actor_turn(sl_engine *e, void *ud, uintptr_t arg) {
   a->flags &= ~SL_AF_QUEUED;
   if (a->flags & SL_AF_SUSPENDED)
     return;
+  if (a->spin_epoch != e->epoch) { /* the clock moved: a whole allowance */
+    a->spin_epoch = e->epoch;
+    a->spin_left = e->livelock;
+  }
   uint32_t cap = e->batch;
-  if (e->clock == SL_CLOCK_VIRTUAL) {
-    if (a->spin_epoch != e->epoch) {
-      a->spin_epoch = e->epoch;
-      a->spin = 0;
-    }
-    if (a->spin >= e->livelock) {
+  if (a->spin_left <= cap) { /* near the limit: rarely */
+    if (a->spin_left == 0) {
       if (a->mbox.count > 0)
         livelocked(e, a);
       return;
     }
-    if (e->livelock - a->spin < cap)
-      cap = e->livelock - a->spin;
+    cap = a->spin_left;
   }
   a->flags |= SL_AF_IN_TURN;
   uint32_t n = 0;
   sl_msg m;
   int rc = 0;
   while (n < cap && sl_mailbox_pop(&a->mbox, &e->mpool, &m)) {
-    a->spin++;
     admit_waiter(e, a);
     e->msgs_received++;
     a->flags &= ~SL_AF_RESUMED;
@@ -316,6 +318,7 @@ static void actor_turn(sl_engine *e, void *ud, uintptr_t arg) {
     }
   }
   a->flags &= ~SL_AF_IN_TURN;
+  a->spin_left -= n;
   if (a->mbox.count > 0)
     enqueue(e, a);
 }

@@ -33,6 +33,7 @@
 static void idle_cb(uv_idle_t *h) {
   sl_engine *e = h->data;
   uint64_t msgs = e->msgs_received, t0 = uv_hrtime();
+  e->epoch++; /* the real clock has moved since the last pass */
   for (size_t n = 0; n < REAL_DRAIN_LIMIT && e->rq_len > 0; n += 16) {
     sl__engine_drain(e, 16);
     if (e->msgs_received - msgs >= REAL_DRAIN_MSGS ||

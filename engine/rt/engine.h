@@ -109,9 +109,10 @@ struct sl_engine {
   int depth;              /* actor handlers on the C stack right now */
 
   uint64_t msgs_sent, msgs_received;
-  /* Livelocks (virtual clock): the clock's moves so far (an actor's or a
-   * task's count restarts when this changes), the limit (initially
-   * SL_LIVELOCK_LIMIT), and how many actors were failed for it. */
+  /* Livelocks: the clock's moves so far (an actor's or a task's count
+   * restarts when this changes; on the real clock every idle pass is one),
+   * the limit (initially SL_LIVELOCK_LIMIT), and how many actors were
+   * failed for it. */
   uint32_t epoch, livelock;
   uint64_t livelocks;
   void *data; /* the embedder's (the Lua binding keeps its swarm here) */
