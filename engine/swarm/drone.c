@@ -103,8 +103,8 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
  * goal from within a step, or a step along the straight line, and onto
  * the goal when closer than 1.0 m afterwards (arrival).  *dir gets the
  * unit direction of a step that did not arrive. */
-static sl_vec3 advance(sl_vec3 pos, sl_vec3 goal, double s, int *arrived,
-                       sl_vec3 *dir) {
+static inline sl_vec3 advance(sl_vec3 pos, sl_vec3 goal, double s, int *arrived,
+                              sl_vec3 *dir) {
   double dist = sl_v3_dist(pos, goal);
   if (dist > s + SL_ARRIVAL_SLACK) {
     sl_vec3 u = sl_v3((goal.x - pos.x) / dist, (goal.y - pos.y) / dist,
@@ -218,6 +218,18 @@ static sl_vec3 next_pos(const sl_drone *d) {
  * up or not). */
 static int must_turn_home(const sl_drone *d) {
   int64_t spare = d->battery_np - d->o.critical_battery * SL_NP_PER_PCT;
+  if (spare <= 0 || d->drain_np == 0)
+    return spare <= 0;
+  /* Most ticks, far from it: the flight home from where this tick's move
+   * would leave it (at most `dist + step` away) takes fewer than dist /
+   * step + 2 ticks, so with more than that many ticks' drain to spare it
+   * carries on -- decided without a square root. */
+  double x = (double)(spare - 2 * d->drain_np) * d->step_m,
+         w = (double)d->drain_np; /* x / w: that many metres of flight */
+  double dx = d->pos.x - d->base.x, dy = d->pos.y - d->base.y,
+         dz = d->pos.z - d->base.z;
+  if (x > 0 && x * x > (dx * dx + dy * dy + dz * dz) * (w * w))
+    return 0;
   int64_t k = sl__flight_ticks(sl_v3_dist(next_pos(d), d->base), d->step_m);
   return !pays_for(d, spare, k);
 }
