@@ -228,6 +228,50 @@ describe("a livelock on the virtual clock", function()
     assert.equal(2, swarm:now())
   end)
 
+  it("a task that keeps spawning its successor counts as one line of resumes", function()
+    -- Each task resumes once, but the line never lets the clock move: the
+    -- count passes from a task to the one it starts at the same instant.
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n, last = 0, nil
+    local function f() n = n + 1; last = swarm:spawn(f) end
+    swarm:spawn(f)
+    swarm:run_for(1)
+    assert.equal(1, swarm:now())
+    assert.equal(1000, n) -- 1000 resumes in the line; the 1001st fails
+    assert.equal("failed", last.status)
+    assert.equal("budget_exceeded", last.error)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("so does a timer callback that keeps arming one for now", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n = 0
+    local function f() n = n + 1; swarm:after(0, f) end
+    swarm:after(0, f)
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    swarm:run_for(3)
+    assert.equal(3, swarm:now())
+    assert.equal(1000, n)
+    assert.equal(3, ticks)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("but a task may start many at one instant, and a line may go on as time passes", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local started = 0
+    swarm:spawn(function()
+      for _ = 1, 500 do swarm:spawn(function() started = started + 1 end) end
+    end)
+    local n = 0
+    local function g() n = n + 1 if n < 300 then swarm:after(0.001, g) end end
+    swarm:after(0, g)
+    swarm:run_for(1)
+    assert.equal(500, started) -- siblings do not add up
+    assert.equal(300, n)       -- each link at its own instant
+    assert.equal(0, swarm:stats().handler_errors)
+  end)
+
   it("counts only since the clock last moved: a task that sleeps is fine", function()
     local swarm = starling.swarm{ livelock = 100 }
     local n = 0

@@ -339,6 +339,7 @@ static int swarm_new(lua_State *L) {
   S->L = L;
   S->budget = (int)budget;
   S->engine.livelock = (uint32_t)livelock;
+  S->inherit = -1;
   S->tick_us = so.tick_us;
   lsl_value_ops_init(S);
   if (sl_swarm_init(&S->sw, &S->engine, &so) != 0 ||

@@ -356,6 +356,19 @@ static void resume_later(sl_engine *e, void *ud, uintptr_t arg) {
   lsl_task_unpin(t);
 }
 
+uint32_t lsl_task_line(lsl_swarm *S) {
+  lsl_task *cur = S->current;
+  return cur != NULL && cur->spin_epoch == S->engine.epoch ? cur->spin : 0;
+}
+
+/* A new task's livelock count: a timer's (S->inherit, set around the
+ * start of its callback), or the line of the task starting it. */
+static void start_line(lsl_task *t) {
+  lsl_swarm *S = t->S;
+  t->spin_epoch = S->engine.epoch;
+  t->spin = S->inherit >= 0 ? (uint32_t)S->inherit : lsl_task_line(S);
+}
+
 /* Makes a task of the function below the `nargs` values on top of L (all
  * moved to its thread) and leaves its userdata on top of L. */
 static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
@@ -384,6 +397,7 @@ static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
   S->tasks = t;
   t->seq = S->tasks_started++;
   t->wait = LSL_W_START;
+  start_line(t);
   return t;
 }
 
@@ -419,7 +433,7 @@ void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs) {
   t->status = LSL_RUNNING;
   t->cancel_requested = 0;
   t->blown = 0;
-  t->spin = 0; /* a new task on a recycled thread */
+  start_line(t); /* a new task on a recycled thread */
   t->on_cancel = NULL;
   t->wait_ud = NULL;
   t->next_live = S->tasks;
