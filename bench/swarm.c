@@ -42,14 +42,16 @@ static double cpu_seconds(void) {
 
 typedef struct counts {
   uint64_t events, windows, samples_in_windows;
-  sl_bcast_rx *rx;
+  sl_bus_sub *rx;
 } counts;
 
 static void on_events(sl_engine *e, void *ud) {
   counts *c = ud;
   sl_event ev;
-  while (sl_bcast_try_recv(c->rx, &ev) == 0)
+  while (sl_bus_sub_next(c->rx, &ev, NULL) == 0) {
     c->events++;
+    sl_event_free(&ev);
+  }
 }
 
 static void on_window(sl_engine *e, void *ud, sl_item *it) {
@@ -91,8 +93,8 @@ int main(int argc, char **argv) {
     return 1;
   sl_area field = {0, 0, 1000, 1000, 0};
   sl_swarm_scatter_targets(&sw, 20, &field);
-  counts c = {0, 0, 0, sl_bcast_subscribe(&sw.bus.ch)};
-  sl_bcast_rx_set_notify(c.rx, on_events, &c);
+  counts c = {0, 0, 0, sl_bus_subscribe(&sw.bus, -1, NULL, 0)};
+  sl_bus_sub_set_notify(c.rx, on_events, &c);
   sl_stream *agg = sl_stream_new(&e);
   sl_stream_aggregate(agg, 1000000, "drone", "battery", "state");
   sl_stream_sink(agg, on_window, &c, 64);
@@ -160,7 +162,7 @@ int main(int argc, char **argv) {
   sl_swarm_shutdown(&sw, 0);
   sl_swarm_telemetry_remove(&sw, agg);
   sl_stream_free(agg);
-  sl_bcast_unsubscribe(c.rx);
+  sl_bus_unsubscribe(c.rx);
   sl_engine_close(&e);
   sl_swarm_free(&sw);
   return kept_up ? 0 : 3;

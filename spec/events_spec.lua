@@ -242,3 +242,167 @@ describe("swarm events", function()
     assert.equal(3, swarm:stats().handler_errors) -- drones 1, 4 and 7
   end)
 end)
+
+-- Issue 10, items 3 and 13: a pattern applies before buffering, lag is per
+-- subscription and always current, and a handler loses nothing in a burst.
+describe("filtered queues and subscriptions", function()
+  it("a typed queue buffers only what it matches: other traffic cannot push it out", function()
+    local swarm = starling.swarm{ event_capacity = 10 }
+    local q = swarm:events("mission_created")
+    local fleet = swarm:spawn_fleet(30) -- 30 drone_registered: 3x the capacity
+    swarm:run_for(0.1) -- 30 drone_state (idle)
+    local id = assert(swarm:create_mission{ area = starling.area() })
+    for _, d in ipairs(fleet) do d:move_to{ 0, 0, 10 } end
+    swarm:run_for(0.2) -- 30 more drone_state
+    local got = q:drain()
+    assert.equal(1, #got)
+    assert.same({ "mission_created", id, 0.1 }, { got[1].type, got[1].mission, got[1].t })
+    assert.equal(0, q.lagged)
+  end)
+
+  it("a filter with a where clause buffers only what passes it", function()
+    local swarm = starling.swarm{ event_capacity = 10 }
+    local q = swarm:events("drone_registered where drone >= 25")
+    swarm:spawn_fleet(30)
+    local ids = {}
+    for i, ev in ipairs(q:drain()) do ids[i] = ev.drone end
+    assert.same({ 25, 26, 27, 28, 29 }, ids)
+    assert.equal(0, q.lagged)
+  end)
+
+  it("lagged counts only matching events, and is current before any drain", function()
+    local swarm = starling.swarm{ event_capacity = 10 }
+    local q = swarm:events("drone_registered")
+    local never = swarm:events("target_detected")
+    local seen = 0
+    local sub = swarm:on("target_detected", function() seen = seen + 1 end)
+    swarm:spawn_fleet(14)
+    assert.equal(4, q.lagged) -- 14 matching, 10 held: no drain needed to know
+    swarm:run_for(1)
+    assert.equal(4, q.lagged) -- 14 drone_state since: not its type
+    assert.equal(0, never.lagged)
+    assert.equal(0, sub.lagged)
+    assert.equal(0, seen)
+    -- the queue keeps the newest ten, oldest first
+    local ids = {}
+    for i, ev in ipairs(q:drain()) do ids[i] = ev.drone end
+    assert.same({ 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 }, ids)
+    assert.equal(4, q.lagged) -- a total, not reset by drain
+    swarm:spawn_fleet(3)
+    assert.equal(3, #q:drain())
+    assert.equal(4, q.lagged)
+  end)
+
+  it("a queue holds up to event_capacity matching events between drains", function()
+    local swarm = starling.swarm{} -- event_capacity 1024
+    local q = swarm:events("drone_registered")
+    swarm:spawn_fleet(1000)
+    swarm:run_for(0.3) -- 3000 drone_state and drone samples in between
+    assert.equal(1000, #q:drain())
+    swarm:spawn_fleet(1030)
+    local got = q:drain()
+    assert.equal(1024, #got)
+    assert.equal(1006, got[1].drone) -- the 6 oldest were dropped
+    assert.equal(2029, got[1024].drone)
+    assert.equal(6, q.lagged)
+  end)
+
+  it("a handler sees every event of a burst however large", function()
+    local swarm = starling.swarm{}
+    local n, last = 0, -1
+    local in_order = true
+    local sub = swarm:on("drone_registered", function(ev)
+      n = n + 1
+      if ev.drone ~= last + 1 then in_order = false end
+      last = ev.drone
+    end)
+    swarm:spawn_fleet(5000) -- 5000 events published in one call
+    swarm:run_for(0)
+    assert.equal(5000, n)
+    assert.is_true(in_order)
+    assert.equal(0, sub.lagged)
+  end)
+
+  it("lag is per subscription, and handlers keep publication order across them", function()
+    local swarm = starling.swarm{ event_capacity = 16 }
+    local order = {}
+    local a = swarm:on("drone_registered where drone < 2", function(ev) order[#order + 1] = "a" .. ev.drone end)
+    local b = swarm:on("drone_registered", function(ev)
+      if ev.drone < 2 or ev.drone >= 2998 then order[#order + 1] = "b" .. ev.drone end
+    end)
+    local q = swarm:events("drone_registered where drone >= 2990")
+    local slow = swarm:events("drone_registered")
+    swarm:spawn_fleet(3000)
+    swarm:run_for(0)
+    assert.same({ "a0", "b0", "a1", "b1", "b2998", "b2999" }, order)
+    assert.equal(0, a.lagged)
+    assert.equal(0, b.lagged)
+    assert.equal(0, q.lagged)
+    assert.equal(10, #q:drain())
+    assert.equal(3000 - 16, slow.lagged)
+  end)
+
+  it("a handler added during a burst sees only what is published after it", function()
+    local swarm = starling.swarm{}
+    local late = {}
+    local added = false
+    swarm:on("drone_registered where drone == 1", function()
+      if added then return end
+      added = true
+      swarm:on("drone_registered", function(ev) late[#late + 1] = ev.drone end)
+      swarm:spawn_drone{} -- drone 3, after the burst of 0..2
+    end)
+    swarm:spawn_fleet(3)
+    swarm:run_for(0)
+    assert.same({ 3 }, late)
+  end)
+end)
+
+-- Issue 10, item 11: closing a swarm frees what its subscriptions point at;
+-- subscriptions collected (or used) afterwards must not touch it.  The
+-- explicit collections make the finalizers run here, under ASan in
+-- `make test`, rather than at busted's exit where nothing checks them.
+describe("subscriptions outliving their swarm", function()
+  it("closing a swarm with live subscriptions, then collecting them, is safe", function()
+    local swarm = starling.swarm{}
+    local subs = {}
+    for i = 1, 1000 do subs[i] = swarm:on(i % 2 == 0 and "*" or "drone_state", function() end) end
+    local q = swarm:events("*")
+    swarm:spawn_fleet(3)
+    swarm:run_for(0.1)
+    swarm:close()
+    assert.equal(0, subs[1].lagged)
+    assert.equal(0, q.lagged)
+    assert.is_false(subs[2]:cancel())
+    assert.is_false(q:cancel())
+    subs, q = nil, nil
+    collectgarbage("collect")
+    collectgarbage("collect")
+  end)
+
+  it("a team's subscription survives `local swarm <close>` and collection", function()
+    do
+      local swarm <close> = starling.swarm{}
+      swarm:spawn_fleet(4)
+      swarm:run_for(0.1)
+      local team = assert(swarm:team(4))
+      team:formation("line", { center = { 0, 0, 10 } })
+      swarm:run_for(0.5)
+    end
+    collectgarbage("collect")
+    collectgarbage("collect")
+  end)
+
+  it("a subscription collected after its swarm was collected is safe", function()
+    local sub
+    do
+      local swarm = starling.swarm{}
+      sub = swarm:on("*", function() end)
+      swarm:close()
+    end
+    collectgarbage("collect")
+    assert.equal(0, sub.lagged)
+    sub = nil
+    collectgarbage("collect")
+  end)
+end)

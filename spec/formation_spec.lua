@@ -136,6 +136,8 @@ describe("formation geometry", function()
     assert.has_error(function() slots("line", 3, { center = { 0 / 0, 0, 10 } }) end,
       "formation.slots: option 'center' must be finite (got nan, 0, 10)")
     assert.has_error(function() slots("line", 5, { center = { 0, 0, 10 }, spacing = 1e308 }) end,
+      "formation.slots: option 'spacing' must be at most 1e9 m (got 1e+308)")
+    assert.has_error(function() slots("line", 5, { center = { 0, 0, 10 }, spacing = 1e9 }) end,
       "formation.slots: the line's slot 1 is out of range (center and options too large)")
     starling.formation.define("nan", function(n)
       local out = {}
@@ -319,8 +321,9 @@ describe("a formation flown by a team", function()
     assert.same(before, f:slots())
     swarm:run_for(4.0)
     assert.is_true(f:reached())
-    team:move{ 0, 1.7e308, 0 } -- far, but a place
+    team:move{ 0, 9e8, 0 } -- far, but a place
     local far = f:slots()
+    assert.has_error(function() team:move{ 0, 9e8, 0 } end, "team:move: the offset takes the slots out of range")
     assert.has_error(function() team:move{ 0, 1.7e308, 0 } end, "team:move: the offset takes the slots out of range")
     assert.same(far, f:slots())
     assert.has_error(function() f.wait({}, 1) end, "formation:wait: bad self (formation expected, got table)")
@@ -376,5 +379,33 @@ describe("a formation flown by a team", function()
     assert.is_false(g:reached())
     assert.has_error(function() h:wait(1) end,
       "formation:wait waits, so it may only be called inside a swarm task (a mission, an event handler, swarm:spawn or an actor)")
+  end)
+end)
+
+describe("a formation of 4,096 drones", function()
+  it("is assigned without holding the loop: greedy nearest pairs on a k-d tree", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(4096)
+    swarm:run_for(0.5)
+    local team = assert(swarm:team(4096))
+    local t0 = os.clock()
+    local f = team:formation("grid", { center = { 1000, 1000, 30 }, spacing = 10 })
+    local first = os.clock() - t0
+    swarm:run_for(1)
+    t0 = os.clock()
+    local g = team:formation("circle", { center = { 1000, 1000, 30 }, radius = 400 })
+    local transition = os.clock() - t0
+    -- bench/assign_4096 has the figures (tens of ms); sorting the 16.7 M
+    -- pairs took 1.5-3.5 s
+    assert.is_true(first < 0.5, ("the formation took %.2f s of CPU"):format(first))
+    assert.is_true(transition < 0.5, ("the transition took %.2f s of CPU"):format(transition))
+    -- every slot taken once
+    local seen, n = {}, 0
+    for _, slot in pairs(g:assignment()) do
+      assert.is_nil(seen[slot])
+      seen[slot], n = true, n + 1
+    end
+    assert.equal(4096, n)
+    assert.equal(4096, #f:slots())
   end)
 end)

@@ -86,3 +86,56 @@ describe("a REPL session", function()
     swarm:close()
   end)
 end)
+
+describe("a session that owns what it creates (a control client's)", function()
+  it("ends its subscriptions, queues, timers, tasks and actors when it closes", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(2)
+    local s = repl.session{ swarm = swarm, starling = starling, own = true, write = function() end }
+    assert.equal("", s:feed("seen = 0 sub = swarm:on('drone_state', function() seen = seen + 1 end)"))
+    assert.equal("", s:feed("q = swarm:events('*')"))
+    assert.equal("", s:feed("ticks = 0 t = swarm:every(1, function() ticks = ticks + 1 end)"))
+    assert.equal("", s:feed("later = swarm:after(100, function() end)"))
+    assert.equal("", s:feed("loops = 0 task = swarm:spawn(function() while true do loops = loops + 1 swarm:sleep(1) end end)"))
+    assert.equal("", s:feed("a = swarm:actor(function() end)"))
+    -- what runs inside a task is the session's too
+    assert.equal("", s:feed("_ = swarm:spawn(function() inner = swarm:every(1, function() end) end)"))
+    swarm:run_for(2.5)
+    local env = s.env
+    assert.equal(2, env.ticks)
+    assert.is_true(env.seen > 0)
+    assert.is_true(env.inner:active())
+    -- the completion still sees the swarm's methods through the session's swarm
+    assert.same({ "swarm:spawn", "swarm:spawn_drone", "swarm:spawn_fleet" }, s:complete("swarm:spa"))
+    assert.is_true(#env.q:drain() > 0)
+    s:close()
+    local seen, ticks, loops = env.seen, env.ticks, env.loops
+    swarm:drone(0):move_to{ 100, 0, 0 } -- drone_state events follow
+    swarm:run_for(5)
+    assert.equal(seen, env.seen)
+    assert.equal(ticks, env.ticks)
+    assert.equal(loops, env.loops)
+    assert.equal("cancelled", env.task.status)
+    assert.is_false(env.t:active())
+    assert.is_false(env.later:active())
+    assert.is_false(env.inner:active())
+    assert.is_false(env.a:alive())
+    assert.same({}, env.q:drain())
+    -- the swarm itself goes on
+    assert.equal("moving", swarm:drone(0):state())
+    swarm:close()
+  end)
+
+  it("keeps what it owns bounded: finished timers and tasks are forgotten", function()
+    local swarm = starling.swarm{}
+    local s = repl.session{ swarm = swarm, starling = starling, own = true, write = function() end }
+    for _ = 1, 100 do
+      assert.equal("", s:feed("for i = 1, 50 do swarm:after(0.001, function() end) swarm:spawn(function() end) end"))
+      swarm:run_for(0.01)
+    end
+    -- 10,000 made, at most 100 alive at a time: the memory of them stays near that
+    assert.is_true(s:owned() < 400)
+    s:close()
+    swarm:close()
+  end)
+end)

@@ -136,3 +136,55 @@ describe("starling run on a mission file", function()
     assert.matches("\n" .. T .. " INFO module=run Swarm shutdown complete\n$", text)
   end)
 end)
+
+describe("starling run on a plain script, and the command's own options", function()
+  it("refuses the mission-only options on a plain script, exit 2, before its swarm flies", function()
+    local code, text = run("spec/fixtures/plain_script.lua --drones 3 --set foo=1")
+    assert.equal(2, code)
+    assert.equal("script started\nstarling run: --drones, --set are options of a mission file, but "
+      .. "spec/fixtures/plain_script.lua is a plain script (it makes its own swarm and returns no mission)\n",
+      text)
+    code, text = run("spec/fixtures/plain_quiet.lua --seed 4 --duration 9")
+    assert.equal(2, code)
+    assert.equal("args: --seed 4 --duration 9\nstarling run: --seed, --duration are options of a mission "
+      .. "file, but spec/fixtures/plain_quiet.lua is a plain script (it makes its own swarm and returns no "
+      .. "mission)\n", text)
+    -- other arguments are the script's own
+    code, text = run("spec/fixtures/plain_script.lua --fast")
+    assert.equal(0, code)
+    assert.equal("script started\nflew 2 drones\n", text)
+    -- a mission file takes them, and may make a swarm of its own when it runs
+    code, text = run("spec/fixtures/keeps_swarm.lua --virtual --drones 1 --log warn")
+    assert.equal("", text)
+    assert.equal(0, code)
+  end)
+
+  it("version and help, as commands and as options", function()
+    for _, args in ipairs{ "version", "--version" } do
+      local f = assert(io.popen(BIN .. " " .. args .. " 2>&1; echo rc=$?"))
+      local out = f:read("a")
+      f:close()
+      assert.equal("starling 0.1.0\nrc=0\n", out)
+    end
+    for _, args in ipairs{ "help", "--help" } do
+      local f = assert(io.popen(BIN .. " " .. args .. " 2>&1; echo rc=$?"))
+      local out = f:read("a")
+      f:close()
+      assert.matches("^usage: starling COMMAND %[ARGS%]\n", out)
+      assert.matches("\nrc=0\n$", out)
+    end
+  end)
+
+  it("--control in a directory that does not exist says so", function()
+    local code, text = run("spec/fixtures/survey.lua --control /nonexistent/dir/x.sock")
+    assert.equal(2, code)
+    assert.equal("starling run: control socket: cannot bind /nonexistent/dir/x.sock: "
+      .. "the directory /nonexistent/dir does not exist\n", text)
+    local file = os.tmpname() -- a file where a directory should be
+    code, text = run("spec/fixtures/survey.lua --control " .. file .. "/x.sock")
+    os.remove(file)
+    assert.equal(2, code)
+    assert.equal(("starling run: control socket: cannot bind %s/x.sock: %s is not a directory\n")
+      :format(file, file), text)
+  end)
+end)

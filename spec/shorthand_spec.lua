@@ -115,7 +115,7 @@ describe("shorthand commands", function()
     assert.matches("^paused at T%+%d+%.%d%d%d$", text)
     assert.equal(0, select(2, swarm:_clock()))
     assert.equal("resumed at x50", shorthand.run(swarm, ":resume", state))
-    assert.equal("bad command at column 8: expected a factor in (0, 10000]\n  :speed 0\n         ^",
+    assert.equal("bad command at column 8: expected a factor in (0, 10000] (not 0)\n  :speed 0\n         ^",
       shorthand.run(swarm, ":speed 0", state))
     swarm:close()
   end)
@@ -132,5 +132,35 @@ describe("shorthand edge cases", function()
       .. "  :watch 99999999999999999999\n         ^", shorthand.run(swarm, ":watch 99999999999999999999"))
     assert.equal("bad command at column 6: expected a range from low to high, not 2-1\n"
       .. "  :rtb 2-1\n       ^", shorthand.run(swarm, ":rtb 2-1"))
+  end)
+end)
+
+describe("shorthand numbers out of range", function()
+  local function bad(line) return select(2, shorthand.parse(line)) end
+
+  it("are answered with their column and the range, in the grammar", function()
+    assert.equal("bad command at column 8: expected a factor in (0, 10000] (not 1e9)\n  :speed 1e9\n         ^",
+      bad(":speed 1e9"))
+    assert.equal("bad command at column 8: expected a factor in (0, 10000] (not 0)\n  :speed 0\n         ^",
+      bad(":speed 0"))
+    assert.equal(2.5e3, assert(shorthand.parse(":speed 2.5e3")).factor)
+    assert.equal("bad command at column 9: expected a coordinate within ±1e9 m (x) (not 1e12)\n"
+      .. "  :goto 1 1e12 0\n          ^", bad(":goto 1 1e12 0"))
+    assert.equal("bad command at column 27: expected a radius or spacing in (0, 1e9] m (size) (not 1e308)\n"
+      .. "  :formation circle all 0 0 1e308\n                            ^",
+      bad(":formation circle all 0 0 1e308"))
+  end)
+
+  it(":patrol over an area too deep to fly answers with the column and sends nothing", function()
+    local swarm = fleet(2)
+    assert.equal("bad command at column 19: expected an area at most 10000000 m deep (100,000 rows of 100 m), "
+      .. "not 99999999\n  :patrol all 0 0 0 99999999\n                    ^",
+      shorthand.run(swarm, ":patrol all 0 0 0 99999999"))
+    assert.equal("bad command at column 19: expected a coordinate within ±1e9 m (y1) (not 9999999999)\n"
+      .. "  :patrol all 0 0 0 9999999999\n                    ^",
+      shorthand.run(swarm, ":patrol all 0 0 0 9999999999"))
+    swarm:run_for(0.5)
+    assert.same({ "idle", "idle" }, { swarm:drone(0):state(), swarm:drone(1):state() })
+    assert.equal("2 drones patrolling", shorthand.run(swarm, ":patrol all 0 0 0 9999950"))
   end)
 end)

@@ -81,7 +81,7 @@ describe("swarm:shutdown", function()
   it("rejects a bad timeout", function()
     local swarm = starling.swarm{}
     assert.has_error(function() swarm:shutdown{ timeout = -1 } end,
-      "swarm:shutdown: option 'timeout' must be >= 0 seconds")
+      "swarm:shutdown: option 'timeout' must be a number of seconds >= 0 (got -1)")
     assert.has_error(function() swarm:shutdown{ timout = 1 } end,
       "swarm:shutdown: unknown option 'timout'")
   end)

@@ -173,7 +173,7 @@ describe("stream sinks", function()
     assert.has_error(function() s:aggregate(1, { colour = "x" }) end,
       "aggregate: unknown option 'colour'")
     assert.has_error(function() s:each(function() end, { capcity = 3 }) end,
-      "unknown option 'capcity'")
+      "each: unknown option 'capcity'")
     local one = swarm:channel{ kind = "oneshot" }
     assert.has_error(function() one:stream():each(function() end) end,
       "stream: a oneshot channel cannot be a stream source")
@@ -288,5 +288,65 @@ describe("stream edge cases", function()
     swarm:run_for(2)
     assert.equal(2, agg.samples)
     assert.equal(1, agg.drones)
+  end)
+end)
+
+describe("a sink's handler that waits (API.md's v2 amendments)", function()
+  it("runs one item at a time; items wait in the buffer, beyond it they are dropped and counted", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{}
+    local log, running, most = {}, 0, 0
+    local sub = ch:stream():each(function(v)
+      running = running + 1
+      most = math.max(most, running)
+      log[#log + 1] = { v, swarm:now() }
+      swarm:sleep(1)
+      running = running - 1
+    end, { capacity = 3 })
+    for i = 1, 10 do assert.is_true(ch:send(i)) end
+    swarm:run_for(10)
+    assert.same({ { 1, 0 }, { 2, 1 }, { 3, 2 } }, log)
+    assert.equal(1, most)
+    assert.equal(7, sub.lagged)
+    -- free again: the next item runs as soon as it comes
+    ch:send(11)
+    swarm:run_for(0.5)
+    assert.same({ 11, 10 }, log[4])
+  end)
+
+  it("a handler that fails or is cancelled frees the sink; cancel stops what is buffered", function()
+    local swarm = starling.swarm{}
+    local ch = swarm:channel{}
+    local got = {}
+    local sub
+    sub = ch:stream():each(function(v)
+      got[#got + 1] = v
+      if v == 1 then error("bad item", 0) end
+      swarm:sleep(1)
+      if v == 3 then sub:cancel() end
+    end)
+    for i = 1, 5 do ch:send(i) end
+    swarm:run_for(10)
+    assert.same({ 1, 2, 3 }, got)
+    assert.equal(1, swarm:stats().handler_errors)
+    assert.is_false(sub.active)
+  end)
+
+  it("telemetry into a handler that sleeps: one task at a time, the rest counted", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_fleet(50)
+    local handled, running, most = 0, 0, 0
+    local sub = swarm:telemetry():each(function()
+      running = running + 1
+      most = math.max(most, running)
+      handled = handled + 1
+      swarm:sleep(1)
+      running = running - 1
+    end, { capacity = 100 })
+    swarm:run_for(5)
+    assert.equal(1, most)
+    assert.equal(5, handled) -- at 0.1, 1.1, 2.1, 3.1 and 4.1
+    -- 50 drones x 50 samples: 5 handled, 100 buffered, the rest dropped
+    assert.equal(50 * 50 - 5 - 100, sub.lagged)
   end)
 end)

@@ -6,10 +6,11 @@
  * protocol of lua/starling/control.lua: what is typed goes as `L line`,
  * Tab asks `C text` and waits for the `M` answer, Ctrl+C sends `I`; `O`
  * lines are printed, `P` gives the next prompt, `Q` means the engine is
- * shutting down.  Line editing, history and completion are libedit's, as in
- * the local REPL; Ctrl+D detaches (the swarm flies on).  One poll() loop
+ * shutting down.  Line editing, history and completion are the local
+ * REPL's (edit.c); Ctrl+D detaches (the swarm flies on).  One poll() loop
  * over stdin, the socket and a self-pipe for SIGINT: nothing blocks but
- * poll itself (and a completion, for at most two seconds).
+ * poll itself (and a completion, for at most two seconds).  A line over
+ * STARLING_MAX_LINE is refused here, with a message, and not sent.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -22,24 +23,24 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
-
 #include "attach.h"
-#include "repl.h"
+#include "edit.h"
 
 static struct {
-  int fd;        /* the socket */
-  int sig[2];    /* self-pipe: SIGINT */
+  int fd;     /* the socket */
+  int sig[2]; /* self-pipe: SIGINT */
   int tty;
-  int installed; /* the libedit handler is installed */
-  int ready;     /* a P came: the engine waits for a line */
+  starling_edit *ed; /* the line editor (a terminal on stdin) */
+  int ready;         /* a P came: the engine waits for a line */
+  int feed;          /* a prompt was shown: edit what was typed ahead */
   int done, code;
   char prompt[64];
   char *in; /* from the socket, not yet a line (grows; 16 MiB at most) */
   size_t nin, capin;
   int skipping; /* a line over 16 MiB: dropped up to its newline */
-  char *plain;    /* non-tty stdin, not yet a line */
+  char *plain;  /* non-tty stdin, not yet a line (STARLING_MAX_LINE at most) */
   size_t nplain;
+  int plain_skipping; /* a line too long: dropped up to its end */
   int stdin_eof;
   char **cands; /* the last M answer */
   size_t ncands;
@@ -67,30 +68,41 @@ static void send_msg(const char *kind, const char *text) {
 static void on_line(char *line);
 
 static void install(void) {
-  if (A.tty && !A.installed && !A.done) {
-    rl_callback_handler_install(A.prompt, on_line);
-    A.installed = 1;
+  if (A.ed != NULL && !starling_edit_active(A.ed) && !A.done) {
+    starling_edit_start(A.ed, A.prompt);
+    A.feed = 1;
   }
 }
 
 static void uninstall(void) {
-  if (A.tty && A.installed) {
-    rl_callback_handler_remove();
-    A.installed = 0;
-  }
+  if (A.ed != NULL)
+    starling_edit_stop(A.ed);
 }
 
+static void say(const char *s) {
+  starling_write_all(1, s, strlen(s));
+}
+
+/* A line of output, over the prompt line if one is shown. */
 static void print_out(const char *text) {
-  if (A.tty && A.installed) { /* over the prompt line, then redraw it */
-    fputs("\r\033[K", stdout);
-    fputs(text, stdout);
-    fputc('\n', stdout);
-    rl_forced_update_display();
-  } else {
-    fputs(text, stdout);
-    fputc('\n', stdout);
-  }
-  fflush(stdout);
+  size_t n = strlen(text);
+  char *line = malloc(n + 1);
+  if (line == NULL)
+    return;
+  memcpy(line, text, n);
+  line[n] = '\n';
+  if (A.ed != NULL)
+    starling_edit_print(A.ed, line, n + 1);
+  else
+    starling_write_all(1, line, n + 1);
+  free(line);
+}
+
+static void too_long(void) {
+  char msg[96];
+  snprintf(msg, sizeof msg, "line longer than %d bytes: not sent",
+           STARLING_MAX_LINE);
+  print_out(msg);
 }
 
 static void free_cands(void) {
@@ -109,10 +121,8 @@ static void handle_msg(char *m) {
     snprintf(A.prompt, sizeof A.prompt, "%s", m + 2);
     A.ready = 1;
     install();
-    if (!A.tty) {
-      fputs(A.prompt, stdout);
-      fflush(stdout);
-    }
+    if (!A.tty)
+      say(A.prompt);
   } else if (m[0] == 'M') {
     free_cands();
     const char *p = m[1] == ' ' ? m + 2 : "";
@@ -179,13 +189,11 @@ static int read_socket(void) {
 static void on_line(char *line) {
   uninstall();
   if (line == NULL) { /* Ctrl+D: detach */
-    fputs("\n", stdout);
+    say("\n");
     A.done = 1;
     A.code = 0;
     return;
   }
-  if (*line)
-    add_history(line);
   send_msg("L", line);
   A.ready = 0;
   free(line);
@@ -193,24 +201,12 @@ static void on_line(char *line) {
 
 /* --- completion: ask and wait for the answer ------------------------------ */
 
-static size_t next_cand;
-
-static char *generator(const char *text, int state) {
-  (void)text;
-  if (state == 0)
-    next_cand = 0;
-  return next_cand < A.ncands ? strdup(A.cands[next_cand++]) : NULL;
-}
-
-static char **complete(const char *text, int start, int end) {
-  (void)start;
-  rl_attempted_completion_over = 1;
-  char *before = strndup(rl_line_buffer, (size_t)end);
-  if (before == NULL)
-    return NULL;
+/* starling_edit_complete_fn: the engine's candidates (2 s at most). */
+static char **complete(void *ud, const char *before, size_t *n) {
+  (void)ud;
+  *n = 0;
   A.have_m = 0;
   send_msg("C", before);
-  free(before);
   for (int waited = 0; !A.have_m && waited < 2000;) {
     struct pollfd p = {A.fd, POLLIN, 0};
     int r = poll(&p, 1, 100);
@@ -218,10 +214,13 @@ static char **complete(const char *text, int start, int end) {
     if (r > 0 && read_socket() < 0)
       break;
   }
-  if (!A.have_m)
+  if (!A.have_m || A.ncands == 0)
     return NULL;
-  rl_completion_append_character = '\0';
-  return rl_completion_matches(text, generator);
+  char **c = calloc(A.ncands, sizeof(*c));
+  for (size_t i = 0; c != NULL && i < A.ncands; i++)
+    if ((c[*n] = strdup(A.cands[i])) != NULL)
+      (*n)++;
+  return c;
 }
 
 static void on_sigint(int s) {
@@ -229,6 +228,25 @@ static void on_sigint(int s) {
   char b = 1;
   if (write(A.sig[1], &b, 1) < 0) {
     /* nothing to do: the pipe is full, a Ctrl+C is pending already */
+  }
+}
+
+/* A terminal on stdin: what was typed, edited; each line sent at a
+ * prompt (typeahead waits for the next). */
+static void pump_tty(int readable) {
+  while (!A.done && starling_edit_active(A.ed)) {
+    char *line;
+    int rc = starling_edit_feed(A.ed, readable, &line);
+    readable = 0;
+    if (rc == STARLING_EDIT_NONE)
+      return;
+    if (rc == STARLING_EDIT_TOO_LONG) {
+      say("\n");
+      too_long();
+      install();
+    } else {
+      on_line(line); /* NULL: Ctrl+D */
+    }
   }
 }
 
@@ -244,11 +262,44 @@ static void pump_plain(void) {
       return;
     }
     *nl = '\0';
-    send_msg("L", A.plain);
-    A.ready = 0;
     size_t used = (size_t)(nl - A.plain) + 1;
+    if (A.plain_skipping) { /* the end of a line too long */
+      A.plain_skipping = 0;
+    } else if (used - 1 > STARLING_MAX_LINE) {
+      too_long();
+    } else {
+      send_msg("L", A.plain);
+      A.ready = 0;
+    }
     memmove(A.plain, A.plain + used, A.nplain - used);
     A.nplain -= used;
+  }
+}
+
+/* Non-tty stdin: appends what is there to A.plain.  A line that passes
+ * STARLING_MAX_LINE without its newline is refused at once and the rest
+ * of it dropped as it comes, so A.plain stays bounded. */
+static void read_plain(void) {
+  char buf[4096];
+  ssize_t n = read(0, buf, sizeof buf);
+  if (n < 0 && errno == EINTR)
+    return;
+  if (n <= 0) {
+    A.stdin_eof = 1;
+    return;
+  }
+  char *q = realloc(A.plain, A.nplain + (size_t)n);
+  if (q == NULL)
+    return;
+  A.plain = q;
+  memcpy(A.plain + A.nplain, buf, (size_t)n);
+  A.nplain += (size_t)n;
+  if (A.nplain > STARLING_MAX_LINE + 1 &&
+      memchr(A.plain, '\n', A.nplain) == NULL) {
+    if (!A.plain_skipping)
+      too_long();
+    A.plain_skipping = 1;
+    A.nplain = 0;
   }
 }
 
@@ -305,21 +356,15 @@ int starling_attach(const char *addr) {
   memset(&A, 0, sizeof A);
   A.fd = connect_to(addr);
   if (A.fd < 0) {
-    fprintf(stderr, "starling attach: cannot connect to %s: %s\n", addr,
-            why);
+    fprintf(stderr, "starling attach: cannot connect to %s: %s\n", addr, why);
     return 1;
   }
   if (pipe(A.sig) != 0)
     return 1;
-  A.tty = isatty(0);
   snprintf(A.prompt, sizeof A.prompt, "> ");
-  if (A.tty) {
-    rl_readline_name = "starling";
-    rl_catch_signals = 0;
-    rl_attempted_completion_function = complete;
-    rl_basic_word_break_characters = starling_word_breaks;
-    rl_completer_word_break_characters = starling_word_breaks;
-  }
+  if (isatty(0))
+    A.ed = starling_edit_open("starling", 0, 1, NULL, complete, NULL);
+  A.tty = A.ed != NULL;
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
@@ -328,11 +373,11 @@ int starling_attach(const char *addr) {
   signal(SIGPIPE, SIG_IGN);
   A.code = 0;
   while (!A.done) {
-    struct pollfd p[3] = {{A.fd, POLLIN, 0},
-                          {A.sig[0], POLLIN, 0},
-                          {0, POLLIN, 0}};
+    struct pollfd p[3] = {
+        {A.fd, POLLIN, 0}, {A.sig[0], POLLIN, 0}, {0, POLLIN, 0}};
     /* stdin is read only when a line can be sent (or edited: tty) */
-    int watch_stdin = !A.stdin_eof && (A.tty ? A.installed : A.ready);
+    int watch_stdin =
+        !A.stdin_eof && (A.tty ? starling_edit_active(A.ed) : A.ready);
     int r = poll(p, watch_stdin ? 3 : 2, -1);
     if (r < 0 && errno == EINTR)
       continue;
@@ -343,7 +388,8 @@ int starling_attach(const char *addr) {
       if (read(A.sig[0], b, sizeof b) > 0) {
         if (A.tty) { /* clear the line, here and there */
           uninstall();
-          fputs("^C\n", stdout);
+          starling_edit_discard(A.ed);
+          say("^C\n");
           send_msg("I", NULL);
         } else { /* no prompt to clear: detach */
           A.done = 1;
@@ -361,26 +407,21 @@ int starling_attach(const char *addr) {
     }
     if (watch_stdin && (p[2].revents & (POLLIN | POLLHUP))) {
       if (A.tty) {
-        rl_callback_read_char();
+        A.feed = 0;
+        pump_tty(1);
       } else {
-        char buf[4096];
-        ssize_t n = read(0, buf, sizeof buf);
-        if (n <= 0) {
-          A.stdin_eof = 1;
-        } else {
-          char *q = realloc(A.plain, A.nplain + (size_t)n);
-          if (q != NULL) {
-            A.plain = q;
-            memcpy(A.plain + A.nplain, buf, (size_t)n);
-            A.nplain += (size_t)n;
-          }
-        }
+        read_plain();
       }
+    }
+    if (A.tty && A.feed) { /* a new prompt: the keys typed ahead */
+      A.feed = 0;
+      pump_tty(0);
     }
     if (!A.tty)
       pump_plain();
   }
   uninstall();
+  starling_edit_close(A.ed);
   sigaction(SIGINT, &old, NULL);
   close(A.fd);
   close(A.sig[0]);

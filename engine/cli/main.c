@@ -7,7 +7,9 @@
  * directory.  Errors in the script are reported with a traceback and exit
  * code 1.  A file that returns a mission (starling.mission{...}) is flown
  * on a fresh swarm by lua/starling/runner.lua: exit 0 when it finished, 1
- * when it failed.
+ * when it failed.  Any other file is a plain script, which refuses the
+ * options only a mission takes (--drones --seed --duration --set): exit 2,
+ * and starling.swarm raises while it runs, so it flies nothing.
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -40,6 +42,8 @@ static const char usage[] =
     "      --set name=value   a mission parameter (numbers, true/false)\n"
     "      --log LEVEL        error|warn|info|debug|trace, per module too:\n"
     "                         info,event=debug (or STARLING_LOG)\n"
+    "                       (--drones --seed --duration --set: mission files\n"
+    "                       only; a plain script gets the rest as arg)\n"
     "                       exit 0 finished, 1 failed, 2 bad option, 130 Ctrl+C\n"
     "  repl [FILE] [OPTIONS] a Lua prompt on a live swarm (real time; plain\n"
     "                       `starling` too): --drones --seed --speed --set\n"
@@ -101,6 +105,62 @@ static lua_State *new_state(void) {
   return L;
 }
 
+/* Pushes starling.runner (or raises). */
+static int push_runner(lua_State *L) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "starling.runner");
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+/* runner.plain_guard(file, {argv...}): protected. */
+static int guard_protected(lua_State *L) {
+  const char *file = lua_touserdata(L, 1);
+  int argc = (int)lua_tointeger(L, 2);
+  char **argv = lua_touserdata(L, 3);
+  push_runner(L);
+  lua_getfield(L, -1, "plain_guard");
+  lua_pushstring(L, file);
+  lua_createtable(L, argc, 0);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_call(L, 2, 0);
+  return 0;
+}
+
+/* Whether args hold an option only a mission file takes (API.md's v2
+ * amendments: a plain script refuses them). */
+static int has_mission_only(int argc, char **argv) {
+  static const char *const only[] = {"--drones", "--seed", "--duration",
+                                     "--set", NULL};
+  for (int i = 0; i < argc; i++)
+    for (int k = 0; only[k] != NULL; k++)
+      if (strcmp(argv[i], only[k]) == 0)
+        return 1;
+  return 0;
+}
+
+/* After a plain script ran (or raised): when its options were refused,
+ * says so and returns 2; otherwise returns `status`. */
+static int plain_refusal(lua_State *L, int guarded, int ran, int status) {
+  if (!guarded)
+    return status;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, push_runner);
+  int refused = 0;
+  if (lua_pcall(L, 0, 1, 0) == LUA_OK) {
+    lua_getfield(L, -1, "refused");
+    refused = ran || lua_toboolean(L, -1);
+    lua_getfield(L, -2, "refusal");
+    if (refused && lua_isstring(L, -1))
+      fprintf(stderr, "starling run: %s\n", lua_tostring(L, -1));
+  }
+  lua_settop(L, top);
+  return refused ? 2 : status;
+}
+
 static int run_file(const char *file, int argc, char **argv) {
   lua_State *L = new_state();
   if (L == NULL)
@@ -114,6 +174,18 @@ static int run_file(const char *file, int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
   int status = 0;
+  int guarded = has_mission_only(argc, argv);
+  if (guarded) {
+    lua_pushcfunction(L, guard_protected);
+    lua_pushlightuserdata(L, (void *)file);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+      fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
+      lua_close(L);
+      return 1;
+    }
+  }
   lua_pushcfunction(L, starling_traceback);
   if (luaL_loadfile(L, file) != LUA_OK) {
     fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
@@ -122,8 +194,9 @@ static int run_file(const char *file, int argc, char **argv) {
     for (int i = 0; i < argc; i++)
       lua_pushstring(L, argv[i]);
     if (lua_pcall(L, argc, 1, 1) != LUA_OK) {
-      fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
-      status = 1;
+      status = plain_refusal(L, guarded, 0, 1);
+      if (status != 2)
+        fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
     } else if (luaL_getmetafield(L, -1, "__name") == LUA_TSTRING &&
                strcmp(lua_tostring(L, -1), "starling.mission") == 0) {
       /* a mission file: fly it (lua/starling/runner.lua) */
@@ -131,6 +204,10 @@ static int run_file(const char *file, int argc, char **argv) {
       lua_getglobal(L, "require");
       lua_pushliteral(L, "starling.runner");
       int rc = lua_pcall(L, 1, 1, 1);
+      if (rc == LUA_OK) {
+        lua_getfield(L, -1, "plain_done"); /* starling.swarm is its own */
+        rc = lua_pcall(L, 0, 0, 1);
+      }
       if (rc == LUA_OK) {
         lua_getfield(L, -1, "main");
         lua_pushvalue(L, -3);
@@ -147,6 +224,8 @@ static int run_file(const char *file, int argc, char **argv) {
       } else {
         status = (int)lua_tointeger(L, -1);
       }
+    } else {
+      status = plain_refusal(L, guarded, 1, 0);
     }
   }
   lua_close(L);
@@ -173,6 +252,10 @@ int main(int argc, char **argv) {
     fputs(usage, stdout);
     return 0;
   }
+  if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+    puts("starling 0.1.0");
+    return 0;
+  }
   if (strncmp(argv[1], "--", 2) == 0) /* `starling --drones 3`: the REPL */
     return repl(argc - 1, argv + 1);
   if (strcmp(argv[1], "attach") == 0) {
@@ -196,10 +279,6 @@ int main(int argc, char **argv) {
       return 0;
     }
     return repl(argc - 2, argv + 2);
-  }
-  if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-    puts("starling 0.1.0");
-    return 0;
   }
   if (strcmp(argv[1], "run") == 0) {
     if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||

@@ -2,14 +2,16 @@
  * repl.c -- `starling repl`: a prompt on a live swarm, in the swarm's loop.
  *
  * The swarm runs on the real clock in its libuv loop; stdin is a uv_poll
- * handle on that loop, and libedit reads it through its readline-compatible
- * callback interface, one character per readable event -- the prompt never
+ * handle on that loop, and the line editor (edit.c, libedit's native
+ * interface) is fed what each readable event brings -- the prompt never
  * blocks the swarm.  Lines go to a Lua session (lua/starling/repl.lua) that
  * evaluates them; this file owns only the terminal:
  *
- *   - libedit leaves the terminal in cooked mode after the first line when
- *     driven from a poll unless the callback handler is removed before a
- *     line is handled and installed again after it, so on_line does that;
+ *   - uv_poll_init makes stdin non-blocking, and on a terminal stdout is
+ *     the same open file: its blocking mode is given back at once, so that
+ *     stdio (print, io.write, the logs) never meets EAGAIN, and what this
+ *     file writes goes through starling_write_all, which finishes partial
+ *     writes -- output is never cut short, however large;
  *   - Tab asks the session for completions (a word may hold '.' and ':');
  *   - history lives in $STARLING_HISTORY or ~/.starling_history;
  *   - Ctrl+C: during an evaluation the signal handler sets the flag that
@@ -25,6 +27,7 @@
  * (or /dev/null), which cannot be polled, is read through at start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <signal.h>
@@ -34,8 +37,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include <editline/readline.h>
-
+#include "edit.h"
 #include "repl.h"
 
 /* engine/lua/lsl_eval.c */
@@ -52,16 +54,16 @@ static struct {
   uv_async_t sigint, sigterm;
   volatile sig_atomic_t term_sig;
   int tty;
+  starling_edit *ed; /* the line editor (a terminal on stdin) */
+  int stdin_flags;   /* as found: given back at the end */
   volatile sig_atomic_t evaluating;
   int quit;
   char history[1024];
   char *pending; /* non-tty: bytes read, not yet a whole line */
   size_t npending;
+  uv_idle_t stream_idle; /* a long listing: a slice per loop turn */
+  int stream;            /* its more() (registry ref), LUA_NOREF if none */
 } R;
-
-/* Where a word to complete begins, for libedit (here and in attach.c):
- * words hold '.' and ':' (swarm:spawn, starling.formation.slots). */
-char starling_word_breaks[] = " \t\n\"'`@$><=;|&{(,+-*/%^#~[]";
 
 /* --- calls into Lua (all protected) -------------------------------------- */
 
@@ -80,7 +82,7 @@ static int call_session(const char *method, const char *arg, int nres) {
   }
   int rc = lua_pcall(L, nargs, nres, h);
   if (rc != LUA_OK) { /* the session's own fault: its evaluations are
-                        * guarded (core.eval) and answer with text */
+                       * guarded (core.eval) and answer with text */
     fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
     lua_settop(L, h - 1);
     return -1;
@@ -121,6 +123,17 @@ static void on_sigint(int sig) {
 }
 
 static void on_line(char *line);
+static void on_stdin(uv_poll_t *p, int status, int events);
+
+/* Text for the terminal, after what stdio holds (print, io.write). */
+static void say(const char *s, size_t n) {
+  fflush(stdout);
+  starling_write_all(1, s, n);
+}
+
+static void says(const char *s) {
+  say(s, strlen(s));
+}
 
 /* SIGTERM or SIGHUP: as Ctrl+D, a graceful shutdown (socket removed,
  * history saved). */
@@ -133,66 +146,139 @@ static void on_term_async(uv_async_t *a) {
   (void)a;
   if (R.quit)
     return;
-  fprintf(stdout, "\n%s\n", R.term_sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+  if (R.ed != NULL)
+    starling_edit_stop(R.ed);
+  says(R.term_sig == SIGHUP ? "\nSIGHUP\n" : "\nSIGTERM\n");
   on_line(NULL);
 }
 
 static void fresh_prompt(void) {
-  if (R.tty)
-    rl_callback_handler_install(prompt(), on_line);
+  if (R.ed != NULL)
+    starling_edit_start(R.ed, prompt());
   else
     fflush(stdout);
 }
+
+static void stream_end(void);
 
 static void on_sigint_at_prompt(uv_async_t *a) {
   (void)a;
   if (R.quit)
     return;
-  if (R.tty)
-    rl_callback_handler_remove();
-  fputs("^C\n", stdout);
+  stream_end();       /* a listing being shown stops here */
+  if (R.ed != NULL) { /* the line and what was typed ahead go */
+    starling_edit_stop(R.ed);
+    starling_edit_discard(R.ed);
+  }
+  says("^C\n");
   call_session("interrupt", NULL, 0); /* drops an unfinished chunk */
   lua_settop(R.L, 0);
   fresh_prompt();
 }
 
-/* --- lines ----------------------------------------------------------------- */
+/* --- lines -----------------------------------------------------------------
+ */
+
+/* --- long listings: more() a slice per loop turn, then the prompt ----------
+ */
+
+/* Shows the next slice; returns 0 when the listing is over (or failed). */
+static int stream_step(void) {
+  lua_State *L = R.L;
+  lua_pushcfunction(L, starling_traceback);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, R.stream);
+  int more = 0;
+  if (lua_pcall(L, 0, 1, -2) != LUA_OK) {
+    fprintf(stderr, "starling repl: %s\n", lua_tostring(L, -1));
+  } else {
+    size_t len = 0;
+    const char *text = lua_tolstring(L, -1, &len);
+    if (text != NULL) {
+      say(text, len);
+      more = 1;
+    }
+  }
+  lua_settop(L, 0);
+  return more;
+}
+
+static void stream_end(void) {
+  if (R.stream == LUA_NOREF)
+    return;
+  uv_idle_stop(&R.stream_idle);
+  luaL_unref(R.L, LUA_REGISTRYINDEX, R.stream);
+  R.stream = LUA_NOREF;
+  if (R.polling && !R.quit) /* the keyboard again */
+    uv_poll_start(&R.poll, UV_READABLE, on_stdin);
+}
+
+static void on_stream_idle(uv_idle_t *h) {
+  (void)h;
+  if (stream_step())
+    return;
+  stream_end();
+  if (!R.quit)
+    fresh_prompt();
+}
+
+/* A listing (the session's "stream"): at a terminal, a slice per loop
+ * turn, the keyboard unread meanwhile (Ctrl+C stops it); otherwise, as
+ * lines from a file or pipe are, all at once and in order. */
+static void stream_start(void) {
+  R.stream = luaL_ref(R.L, LUA_REGISTRYINDEX); /* more(), on the stack */
+  if (R.ed == NULL || !R.polling) {
+    while (stream_step())
+      ;
+    luaL_unref(R.L, LUA_REGISTRYINDEX, R.stream);
+    R.stream = LUA_NOREF;
+    return;
+  }
+  uv_poll_stop(&R.poll);
+  uv_idle_start(&R.stream_idle, on_stream_idle);
+}
 
 static void handle(const char *line) {
   R.evaluating = 1;
-  int rc = call_session("feed", line, 2);
+  int rc = call_session("feed", line, 3);
   R.evaluating = 0;
   lsl_eval_reset(); /* a Ctrl+C that came too late stops nothing later */
   if (rc != 0)
     return;
-  const char *text = lua_tostring(R.L, -2);
+  size_t len = 0;
+  const char *text = lua_tolstring(R.L, -3, &len);
   if (text != NULL)
-    fputs(text, stdout);
+    say(text, len);
   fflush(stdout);
-  if (lua_isstring(R.L, -1) && strcmp(lua_tostring(R.L, -1), "quit") == 0)
+  const char *action = lua_isstring(R.L, -2) ? lua_tostring(R.L, -2) : "";
+  if (strcmp(action, "quit") == 0)
     R.quit = 1;
-  lua_pop(R.L, 2);
+  if (strcmp(action, "stream") == 0 && lua_isfunction(R.L, -1)) {
+    stream_start(); /* takes more() */
+    lua_pop(R.L, 2);
+    return;
+  }
+  lua_pop(R.L, 3);
 }
 
 static void on_line(char *line) {
-  if (R.tty)
-    rl_callback_handler_remove(); /* see the top of the file */
-  if (line == NULL) {                /* Ctrl+D */
-    fputs("\n", stdout);
+  if (R.ed != NULL)
+    starling_edit_stop(R.ed); /* cooked while the line runs */
+  if (line == NULL) {         /* Ctrl+D */
+    says("\n");
     R.quit = 1;
   } else {
-    if (*line != '\0' && R.tty)
-      add_history(line);
     handle(line);
     free(line);
   }
   if (R.quit) {
+    stream_end();
     if (R.polling)
       uv_poll_stop(&R.poll);
     stop_swarm_run();
     return;
   }
-  fresh_prompt();
+  if (R.stream == LUA_NOREF) /* else the prompt comes after the listing */
+    fresh_prompt();
 }
 
 /* Non-tty input: split what is read into lines. */
@@ -232,6 +318,15 @@ static void read_plain(void) {
   R.npending -= start;
 }
 
+static void on_too_long(void) {
+  char msg[96];
+  snprintf(msg, sizeof msg,
+           "\nline longer than %d bytes: not run (nothing of it is kept)\n",
+           STARLING_MAX_LINE);
+  says(msg);
+  fresh_prompt();
+}
+
 static void on_stdin(uv_poll_t *p, int status, int events) {
   (void)p;
   (void)events;
@@ -239,54 +334,44 @@ static void on_stdin(uv_poll_t *p, int status, int events) {
     on_line(NULL);
     return;
   }
-  if (R.tty)
-    rl_callback_read_char();
-  else
+  if (R.ed == NULL) {
     read_plain();
+    return;
+  }
+  /* one read, then every line it holds (a paste of several lines), each
+   * after the prompt the previous one left */
+  for (int readable = 1; !R.quit && starling_edit_active(R.ed); readable = 0) {
+    char *line;
+    int rc = starling_edit_feed(R.ed, readable, &line);
+    if (rc == STARLING_EDIT_NONE)
+      break;
+    if (rc == STARLING_EDIT_TOO_LONG)
+      on_too_long();
+    else
+      on_line(line); /* NULL at the end of input */
+  }
 }
 
 /* --- completion ----------------------------------------------------------- */
 
-static char **matches;
-static size_t nmatches, next_match;
-
-static char *generator(const char *text, int state) {
-  (void)text;
-  if (state == 0)
-    next_match = 0;
-  if (next_match < nmatches)
-    return strdup(matches[next_match++]);
-  return NULL;
-}
-
-static char **complete(const char *text, int start, int end) {
-  (void)start;
-  rl_attempted_completion_over = 1; /* no file names */
-  for (size_t i = 0; i < nmatches; i++)
-    free(matches[i]);
-  free(matches);
-  matches = NULL;
-  nmatches = 0;
-  char *before = strndup(rl_line_buffer, (size_t)end);
-  if (before == NULL)
-    return NULL;
-  int rc = call_session("complete", before, 1);
-  free(before);
-  if (rc != 0)
+/* starling_edit_complete_fn: the session's candidates. */
+static char **complete(void *ud, const char *before, size_t *n) {
+  (void)ud;
+  *n = 0;
+  if (call_session("complete", before, 1) != 0)
     return NULL;
   lua_State *L = R.L;
-  size_t n = lua_istable(L, -1) ? (size_t)luaL_len(L, -1) : 0;
-  matches = calloc(n ? n : 1, sizeof(*matches));
-  for (size_t i = 0; matches != NULL && i < n; i++) {
+  size_t k = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
+  char **c = calloc(k ? k : 1, sizeof(*c));
+  for (size_t i = 0; c != NULL && i < k; i++) {
     lua_rawgeti(L, -1, (lua_Integer)i + 1);
     const char *m = lua_tostring(L, -1);
-    if (m != NULL && (matches[nmatches] = strdup(m)) != NULL)
-      nmatches++;
+    if (m != NULL && (c[*n] = strdup(m)) != NULL)
+      (*n)++;
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  rl_completion_append_character = '\0';
-  return rl_completion_matches(text, generator);
+  return c;
 }
 
 /* --- the session's own output (:watch lines) ------------------------------ */
@@ -294,18 +379,17 @@ static char **complete(const char *text, int start, int end) {
 static int term_write(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
-  if (R.tty && !R.evaluating) {
-    fputs("\r\033[K", stdout); /* over the prompt line */
-    fwrite(s, 1, len, stdout);
-    rl_forced_update_display();
+  if (R.ed != NULL && !R.evaluating) {
+    fflush(stdout);
+    starling_edit_print(R.ed, s, len); /* over the prompt, redrawn below */
   } else {
-    fwrite(s, 1, len, stdout);
+    say(s, len);
   }
-  fflush(stdout);
   return 0;
 }
 
-/* --- main ------------------------------------------------------------------- */
+/* --- main -------------------------------------------------------------------
+ */
 
 /* Pushes runner[name]. */
 static void runner_field(const char *name) {
@@ -377,15 +461,11 @@ int starling_repl(lua_State *L, int argc, char **argv) {
       snprintf(R.history, sizeof R.history, "%s", hf);
     else if (home != NULL)
       snprintf(R.history, sizeof R.history, "%s/.starling_history", home);
-    rl_readline_name = "starling";
-    rl_catch_signals = 0;
-    rl_attempted_completion_function = complete;
-    rl_basic_word_break_characters = starling_word_breaks;
-    rl_completer_word_break_characters = starling_word_breaks;
-    if (R.history[0] != '\0')
-      read_history(R.history);
-    stifle_history(1000);
+    R.ed = starling_edit_open("starling", 0, 1, R.history, complete, NULL);
+    R.tty = R.ed != NULL;
   }
+  R.stream = LUA_NOREF;
+  uv_idle_init(loop, &R.stream_idle);
   uv_async_init(loop, &R.sigint, on_sigint_at_prompt);
   uv_async_init(loop, &R.sigterm, on_term_async);
   struct sigaction sa, old_int, old_term, old_hup;
@@ -399,7 +479,10 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   sigaction(SIGHUP, &sa, &old_hup);
   /* stdin: a terminal or a pipe is polled; a regular file (or /dev/null)
    * cannot be, and is read through at once, line by line */
+  R.stdin_flags = fcntl(0, F_GETFL);
   R.polling = uv_poll_init(loop, &R.poll, 0) == 0;
+  if (R.stdin_flags >= 0) /* blocking again: see the top of the file */
+    fcntl(0, F_SETFL, R.stdin_flags & ~O_NONBLOCK);
   if (R.polling) {
     uv_poll_start(&R.poll, UV_READABLE, on_stdin);
     fresh_prompt();
@@ -424,7 +507,9 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     lua_settop(L, 0);
     runner_field("quit");
     if (lua_toboolean(L, -1)) {
-      fputs("\nquit at the control socket\n", stdout);
+      if (R.ed != NULL)
+        starling_edit_stop(R.ed);
+      says("\nquit at the control socket\n");
       R.quit = 1;
     }
     lua_settop(L, 0);
@@ -438,11 +523,8 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   }
   lua_settop(L, 0);
 
-  if (R.tty) {
-    rl_callback_handler_remove();
-    if (R.history[0] != '\0')
-      write_history(R.history);
-  }
+  starling_edit_close(R.ed); /* the history saved */
+  R.ed = NULL;
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   sigaction(SIGHUP, &old_hup, NULL);
@@ -450,13 +532,14 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     uv_poll_stop(&R.poll);
     uv_close((uv_handle_t *)&R.poll, NULL);
   }
+  stream_end();
+  uv_close((uv_handle_t *)&R.stream_idle, NULL);
   uv_close((uv_handle_t *)&R.sigint, NULL);
   uv_close((uv_handle_t *)&R.sigterm, NULL);
   uv_run(loop, UV_RUN_NOWAIT); /* let the handles close */
-  for (size_t i = 0; i < nmatches; i++)
-    free(matches[i]);
-  free(matches);
   free(R.pending);
+  if (R.stdin_flags >= 0)
+    fcntl(0, F_SETFL, R.stdin_flags);
 
   /* Graceful shutdown, with the seed's lines. */
   log_line("Initiating swarm shutdown");

@@ -8,9 +8,6 @@
  * returns the exit code. */
 int starling_repl(lua_State *L, int argc, char **argv);
 
-/* The characters that end a word for Tab completion (repl.c, attach.c). */
-extern char starling_word_breaks[];
-
 /* A message handler for lua_pcall: the message with a traceback (main.c). */
 int starling_traceback(lua_State *L);
 

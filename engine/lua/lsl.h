@@ -60,7 +60,7 @@ typedef struct lsl_swarm {
   sl_swarm sw;       /* drones, coordinator, missions, the event bus */
   int bus_ready;
   struct lsl_onh *on_handlers, *on_tail; /* swarm:on, in order */
-  sl_bcast_rx *on_rx; /* their shared receiver */
+  sl_bus_sub *on_sub; /* their dispatcher's FIFO on the bus */
   int dispatching;
   lsl_task *pool; /* finished hidden tasks, their threads ready for reuse */
   int npool;
@@ -121,7 +121,16 @@ void lsl_unref(lsl_swarm *S, int ref);
 void lsl_pushref(lsl_swarm *S, lua_State *L, int ref);
 int lsl_protect(lsl_swarm *S, lua_CFunction fn, void *ud);
 void lsl_log_error(lsl_swarm *S, const char *what, const char *msg);
+/* Raises "bad argument #N to 'what' (MESSAGE)", N counted as the caller
+ * wrote the call (a method's self is not counted, as luaL_argerror). */
+int lsl_argerror(lua_State *L, int idx, const char *what, const char *fmt, ...);
+/* Durations the clock can count: whole microseconds up to 1e12 s. */
+#define LSL_SECONDS_MAX 1e12
+/* The argument at idx as microseconds: a number of seconds in [0, 1e12]
+ * (below 1 us it rounds to 0); raises through lsl_argerror otherwise. */
 int64_t lsl_check_seconds(lua_State *L, int idx, const char *what);
+/* The same for a repeating period: > 0, and at least the clock's 1 us. */
+int64_t lsl_check_period(lua_State *L, int idx, const char *what);
 double lsl_seconds(int64_t us);
 /* Pushes `nil, code` and returns 2. */
 int lsl_fail(lua_State *L, int err);
@@ -205,9 +214,19 @@ int lsl_swarm_supervise(lua_State *L);
 void lsl_drone_open(lua_State *L);
 void lsl_drone_methods(lua_State *L, int methods);
 int lsl_core_waypoints(lua_State *L);
-/* Reads a position ({x=, y=, z=} or {x, y, z}; z defaults to 0). */
+/* How far from the origin a coordinate may be: 1e9 m (a million km), so
+ * that every distance the swarm computes is finite and every grid cell
+ * fits an integer.  Positions beyond are refused, not flown at. */
+#define LSL_COORD_MAX 1e9
+/* Reads a position ({x=, y=, z=} or {x, y, z}; z defaults to 0), each
+ * coordinate finite and within LSL_COORD_MAX; errors say "FNAME: ARG x
+ * must be ...", ARG naming where it came from ("option 'base'"). */
+sl_vec3 lsl_check_pos_named(lua_State *L, int idx, const char *fname,
+                            const char *arg);
+/* The same with ARG "position". */
 sl_vec3 lsl_check_pos(lua_State *L, int idx, const char *what);
-/* Reads an area table (as starling.area makes them). */
+/* Reads an area table (as starling.area makes them): only min, max and
+ * altitude, each finite. */
 sl_area lsl_check_area(lua_State *L, int idx, const char *what);
 /* Checks and reads the drone options present in the table at idx over
  * `base` (the swarm's defaults). */
@@ -247,6 +266,15 @@ void lsl_eval_reset(void);
 void lsl_signal_open(lua_State *L, int core);
 
 /* lsl_opts.c: option tables */
+/* Pushes the value at idx as an error message shows it (numbers as Lua
+ * writes them but nan for any NaN and no ".0", strings quoted and cut at
+ * 60 bytes, other values by type) and returns it. */
+const char *lsl_show(lua_State *L, int idx);
+/* Option `key` in seconds as microseconds, or def_us when absent.  With
+ * `positive` the rule is (0, 1e12] and at least the clock's 1 us, else
+ * [0, 1e12]; raises "FN: option 'KEY' must be a number of seconds ...". */
+int64_t lsl_opt_seconds(lua_State *L, int idx, const char *fname,
+                        const char *key, int64_t def_us, int positive);
 void lsl_check_options(lua_State *L, int idx, const char *fname,
                        const char *const allowed[]);
 lua_Number lsl_opt_number(lua_State *L, int idx, const char *fname,

@@ -12,7 +12,14 @@
  * picks one, server.address says which).  The server lives on the swarm's
  * libuv loop (real clock), so clients are served while the swarm flies.
  * Input is split into lines (a trailing \r dropped); a line longer than 64
- * KiB closes its client.  Every call into Lua is protected: a handler that
+ * KiB (plus its message kind) closes its client.  Output to a client is
+ * queued in a buffer of its own, written a 64 KiB slice at a time; a client
+ * whose pending output passes 4 MiB (it stopped reading, and a remote
+ * evaluation, which holds the loop, cannot wait for it) gets an E line,
+ * its pending output is freed at once, and it is closed when the E line
+ * is written or 5 s later.  core.control_pending(swarm) counts the
+ * bytes pending.  The listen backlog is the system's (SOMAXCONN).  Every
+ * call into Lua is protected: a handler that
  * fails is logged, and neither the swarm nor the other clients notice.  The
  * protocol on top (lua/starling/control.lua) is Lua's.  Listening sets
  * SIGPIPE to ignored for the process: a client gone mid-write is an EPIPE,
@@ -23,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,7 +41,13 @@
 #define LSL_CONTROL "starling.control"
 #define LSL_CONTROL_CLIENT "starling.control_client"
 
-enum { MAX_LINE = 64 * 1024 };
+enum {
+  MAX_LINE = 64 * 1024 + 2,      /* a line of 64 KiB, and "L " */
+  MAX_PENDING = 4 * 1024 * 1024, /* output queued for one client */
+  LOW_WATER = 256 * 1024,        /* below it a stream may go on */
+  SLICE = 64 * 1024,             /* written at a time */
+  DROP_GRACE_MS = 5000,          /* for the E line to get out */
+};
 
 typedef union ctl_handle {
   uv_handle_t handle;
@@ -63,9 +77,16 @@ typedef struct ctl_server {
 struct ctl_client {
   ctl_server *srv; /* NULL once the server is gone */
   ctl_handle h;
+  uv_timer_t grace; /* a dropped client's last second */
+  int handles;      /* open: h, grace */
   ctl_client *next;
-  char *buf;
+  char *buf; /* input, not yet a line */
   size_t len, cap;
+  char *out; /* output not yet written: [out_off, out_len) */
+  size_t out_off, out_len, out_cap;
+  size_t writing; /* bytes of the write in flight (0: none) */
+  int dropping;   /* past MAX_PENDING: only the E line goes out */
+  int want_drain; /* c:when_drained(): the drain handler is owed a call */
   int id, ref, closing;
 };
 
@@ -77,7 +98,8 @@ struct server_box {
   ctl_server *srv; /* NULL once closed */
 };
 
-/* --- calling Lua ------------------------------------------------------------- */
+/* --- calling Lua -------------------------------------------------------------
+ */
 
 typedef struct call {
   ctl_client *c;
@@ -110,11 +132,15 @@ static void notify(ctl_client *c, const char *what, const char *line,
   lsl_protect(c->srv->S, call_handler, &k);
 }
 
-/* --- clients ----------------------------------------------------------------- */
+/* --- clients -----------------------------------------------------------------
+ */
 
 static void client_closed(uv_handle_t *h) {
   ctl_client *c = h->data;
+  if (--c->handles > 0)
+    return;
   free(c->buf);
+  free(c->out);
   free(c);
 }
 
@@ -147,7 +173,11 @@ static void client_close(ctl_client *c, int tell) {
     }
   }
   unlink_client(c);
+  free(c->out); /* what was never written goes now */
+  c->out = NULL;
+  c->out_off = c->out_len = c->out_cap = 0;
   uv_close(&c->h.handle, client_closed);
+  uv_close((uv_handle_t *)&c->grace, client_closed);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
@@ -166,7 +196,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   *buf = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
 }
 
-static void send_text(ctl_client *c, const char *s, size_t n);
+static int send_text(ctl_client *c, const char *s, size_t n);
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   (void)buf;
@@ -205,24 +235,111 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
 
 typedef struct wreq {
   uv_write_t req;
+  ctl_client *c;
   char data[];
 } wreq;
 
+static void flush_out(ctl_client *c);
+
 static void on_written(uv_write_t *req, int status) {
-  (void)status;
-  free(req);
+  wreq *w = (wreq *)req;
+  ctl_client *c = w->c;
+  free(w);
+  c->writing = 0;
+  if (status < 0 || c->closing)
+    return; /* gone (or cancelled by the close) */
+  if (c->out_off < c->out_len)
+    flush_out(c);
+  else if (c->dropping) /* the E line is out */
+    client_close(c, 1);
+  if (c->want_drain && !c->closing && !c->dropping &&
+      c->writing + c->out_len - c->out_off < LOW_WATER) {
+    c->want_drain = 0; /* a later loop turn than the one that asked */
+    notify(c, "drain", NULL, 0);
+  }
 }
 
-static void send_text(ctl_client *c, const char *s, size_t n) {
-  if (c->closing || n == 0)
+/* Starts writing the next slice of c's pending output. */
+static void flush_out(ctl_client *c) {
+  size_t n = c->out_len - c->out_off;
+  if (c->writing || c->closing || n == 0)
     return;
+  if (n > SLICE)
+    n = SLICE;
   wreq *w = malloc(sizeof(*w) + n);
   if (w == NULL)
     return;
-  memcpy(w->data, s, n);
+  w->c = c;
+  memcpy(w->data, c->out + c->out_off, n);
+  c->out_off += n;
+  if (c->out_off == c->out_len)
+    c->out_off = c->out_len = 0;
   uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
-  if (uv_write(&w->req, &c->h.stream, &b, 1, on_written) != 0)
+  if (uv_write(&w->req, &c->h.stream, &b, 1, on_written) != 0) {
     free(w);
+    return;
+  }
+  c->writing = n;
+}
+
+static void on_grace_over(uv_timer_t *t) {
+  ctl_client *c = t->data;
+  client_close(c, 1); /* a client that does not read */
+}
+
+/* Past MAX_PENDING: the queue is freed, the E line alone goes out, and
+ * the client is closed once it is written or after DROP_GRACE_MS. */
+static void drop(ctl_client *c) {
+  static const char msg[] =
+      "E output to this client passed 4 MiB (it is not reading): "
+      "disconnected\n";
+  free(c->out);
+  c->out_cap = sizeof msg - 1;
+  c->out = malloc(c->out_cap);
+  c->out_off = c->out_len = 0;
+  if (c->out != NULL) {
+    memcpy(c->out, msg, sizeof msg - 1);
+    c->out_len = sizeof msg - 1;
+  }
+  c->dropping = 1;
+  uv_read_stop(&c->h.stream);
+  uv_update_time(c->grace.loop); /* an evaluation may hold the loop */
+  uv_timer_start(&c->grace, on_grace_over, DROP_GRACE_MS, 0);
+  flush_out(c);
+}
+
+/* Queues s for c; returns 0, or -1 when c is closed or being dropped. */
+static int send_text(ctl_client *c, const char *s, size_t n) {
+  if (c->closing || c->dropping)
+    return -1;
+  if (n == 0)
+    return 0;
+  size_t held = c->out_len - c->out_off;
+  if (c->writing + held + n > MAX_PENDING) {
+    drop(c);
+    return -1;
+  }
+  if (c->out_len + n > c->out_cap) {
+    if (c->out_off > 0) { /* written already: make room at the front */
+      memmove(c->out, c->out + c->out_off, held);
+      c->out_off = 0;
+      c->out_len = held;
+    }
+    size_t cap = c->out_cap ? c->out_cap : 4096;
+    while (cap < c->out_len + n)
+      cap *= 2;
+    if (cap != c->out_cap) {
+      char *p = realloc(c->out, cap);
+      if (p == NULL)
+        return -1;
+      c->out = p;
+      c->out_cap = cap;
+    }
+  }
+  memcpy(c->out + c->out_len, s, n);
+  c->out_len += n;
+  flush_out(c);
+  return 0;
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -241,14 +358,19 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   c->h.handle.data = c;
+  c->handles = 2;
+  uv_timer_init(loop, &c->grace);
+  c->grace.data = c;
   if (uv_accept(server, &c->h.stream) != 0) {
     uv_close(&c->h.handle, client_closed);
+    uv_close((uv_handle_t *)&c->grace, client_closed);
     return;
   }
   lsl_swarm *S = srv->S;
   lua_State *L = S->L;
   if (S->finalizing || L == NULL || !lua_checkstack(L, 4)) {
     uv_close(&c->h.handle, client_closed);
+    uv_close((uv_handle_t *)&c->grace, client_closed);
     return;
   }
   client_box *b = lua_newuserdatauv(L, sizeof(*b), 0);
@@ -271,12 +393,36 @@ static int client_send(lua_State *L) {
   ctl_client *c = check_client(L);
   size_t n;
   const char *s = luaL_checklstring(L, 2, &n);
-  if (c == NULL || c->closing) {
+  if (c == NULL || send_text(c, s, n) != 0) {
     lua_pushnil(L);
     lua_pushliteral(L, "closed");
     return 2;
   }
-  send_text(c, s, n);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static void on_drain_timer(uv_timer_t *t) {
+  ctl_client *c = t->data;
+  if (c->want_drain && !c->closing && !c->dropping) {
+    c->want_drain = 0;
+    notify(c, "drain", NULL, 0);
+  }
+}
+
+/* c:when_drained() -> true: the handler `drain` is called once, on a
+ * later loop turn, when what is queued for c is written down to 256 KiB
+ * (a long listing goes on from there); nil, "closed" if c is gone. */
+static int client_when_drained(lua_State *L) {
+  ctl_client *c = check_client(L);
+  if (c == NULL || c->closing || c->dropping) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "closed");
+    return 2;
+  }
+  c->want_drain = 1;
+  if (c->writing == 0) /* no write to complete: the next loop turn */
+    uv_timer_start(&c->grace, on_drain_timer, 0, 0);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -304,9 +450,12 @@ static int client_index(lua_State *L) {
   return 1;
 }
 
-/* --- the server ---------------------------------------------------------------- */
+/* --- the server
+ * ---------------------------------------------------------------- */
 
-static void server_closed(uv_handle_t *h) { free(h->data); }
+static void server_closed(uv_handle_t *h) {
+  free(h->data);
+}
 
 static void server_close(ctl_server *srv) {
   if (!srv->open)
@@ -336,7 +485,6 @@ void lsl_control_close_all(lsl_swarm *S) {
   while (S->controls != NULL)
     server_close(S->controls);
 }
-
 
 static int server_close_l(lua_State *L) {
   server_box *b = luaL_checkudata(L, 1, LSL_CONTROL);
@@ -399,7 +547,27 @@ static int bind_unix(ctl_server *srv, const char *path, char *err,
   int rc = uv_pipe_bind(&srv->h.pipe, path);
   umask(old);
   if (rc != 0) {
-    snprintf(err, errlen, "cannot bind %s: %s", path, uv_strerror(rc));
+    /* libuv reports a missing directory as EACCES: say which it is. */
+    char dir[sizeof srv->path];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+      slash[1] = '\0';
+    else if (slash != NULL)
+      *slash = '\0';
+    else
+      snprintf(dir, sizeof dir, ".");
+    struct stat ds;
+    if (stat(dir, &ds) != 0 && errno == ENOENT)
+      snprintf(err, errlen, "cannot bind %s: the directory %s does not exist",
+               path, dir);
+    else if (stat(dir, &ds) != 0 && errno == ENOTDIR)
+      snprintf(err, errlen, "cannot bind %s: a parent of %s is not a directory",
+               path, path);
+    else if (stat(dir, &ds) == 0 && !S_ISDIR(ds.st_mode))
+      snprintf(err, errlen, "cannot bind %s: %s is not a directory", path, dir);
+    else
+      snprintf(err, errlen, "cannot bind %s: %s", path, uv_strerror(rc));
     return -1;
   }
   snprintf(srv->path, sizeof srv->path, "%s", path);
@@ -451,9 +619,9 @@ static int bind_tcp(ctl_server *srv, const char *hostport, char *err,
   }
   int len = sizeof ss;
   uv_tcp_getsockname(&srv->h.tcp, (struct sockaddr *)&ss, &len);
-  int actual = ntohs(ss.ss_family == AF_INET
-                         ? ((struct sockaddr_in *)&ss)->sin_port
-                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
+  int actual =
+      ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                    : ((struct sockaddr_in6 *)&ss)->sin6_port);
   snprintf(srv->address, sizeof srv->address,
            strchr(host, ':') ? "tcp://[%s]:%d" : "tcp://%s:%d", host, actual);
   return 0;
@@ -488,7 +656,7 @@ static int control_listen(lua_State *L) {
   rc = srv->is_tcp ? bind_tcp(srv, addr + 6, err, sizeof err)
                    : bind_unix(srv, addr, err, sizeof err);
   if (rc == 0) {
-    rc = uv_listen(&srv->h.stream, 16, on_connection);
+    rc = uv_listen(&srv->h.stream, SOMAXCONN, on_connection);
     if (rc != 0)
       snprintf(err, sizeof err, "cannot listen on %s: %s", addr,
                uv_strerror(rc));
@@ -515,6 +683,18 @@ static int control_listen(lua_State *L) {
 
 int lsl_default_control_path(lua_State *L);
 
+/* core.control_pending(swarm) -> the bytes of output queued for the
+ * swarm's control clients and not yet written. */
+static int control_pending(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  lua_Integer n = 0;
+  for (ctl_server *srv = S->controls; srv != NULL; srv = srv->next)
+    for (ctl_client *c = srv->clients; c != NULL; c = c->next)
+      n += (lua_Integer)(c->writing + c->out_len - c->out_off);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 void lsl_control_open(lua_State *L, int core) {
   core = lua_absindex(L, core);
   if (luaL_newmetatable(L, LSL_CONTROL)) {
@@ -532,11 +712,15 @@ void lsl_control_open(lua_State *L, int core) {
     lua_setfield(L, -2, "send");
     lua_pushcfunction(L, client_close_l);
     lua_setfield(L, -2, "close");
+    lua_pushcfunction(L, client_when_drained);
+    lua_setfield(L, -2, "when_drained");
     lua_setfield(L, -2, "methods");
   }
   lua_pop(L, 1);
   lua_pushcfunction(L, control_listen);
   lua_setfield(L, core, "control_listen");
+  lua_pushcfunction(L, control_pending);
+  lua_setfield(L, core, "control_pending");
   lua_pushcfunction(L, lsl_default_control_path);
   lua_setfield(L, core, "default_control_path");
 }

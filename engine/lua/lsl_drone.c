@@ -36,48 +36,79 @@ static int num_field(lua_State *L, int t, const char *key, int i,
   return ok ? 1 : none ? 0 : -1;
 }
 
-sl_vec3 lsl_check_pos(lua_State *L, int idx, const char *what) {
+sl_vec3 lsl_check_pos_named(lua_State *L, int idx, const char *fname,
+                            const char *arg) {
   idx = lua_absindex(L, idx);
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: a position must be a table {x=, y=, z=} or {x, y, z} "
-                  "(got %s)",
-               what, luaL_typename(L, idx));
+    luaL_error(L, "%s: %s must be a table {x=, y=, z=} or {x, y, z} (got %s)",
+               fname, strcmp(arg, "position") == 0 ? "a position" : arg,
+               luaL_typename(L, idx));
   sl_vec3 v = {0, 0, 0};
   const char *names[3] = {"x", "y", "z"};
   double *f[3] = {&v.x, &v.y, &v.z};
   for (int i = 0; i < 3; i++) {
     int rc = num_field(L, idx, names[i], i + 1, f[i]);
-    if (rc < 0 || (rc == 0 && i < 2))
-      luaL_error(L, "%s: position needs a number %s", what, names[i]);
-    if (!isfinite(*f[i]))
-      luaL_error(L, "%s: position %s must be finite", what, names[i]);
+    if (rc == 0 && i < 2)
+      luaL_error(L, "%s: %s needs a number %s", fname, arg, names[i]);
+    if (rc < 0) {
+      lua_getfield(L, idx, names[i]);
+      if (lua_isnil(L, -1))
+        lua_rawgeti(L, idx, i + 1);
+      luaL_error(L, "%s: %s needs a number %s (got %s)", fname, arg, names[i],
+                 luaL_typename(L, -1));
+    }
+    if (!isfinite(*f[i]) || fabs(*f[i]) > LSL_COORD_MAX) {
+      lua_pushnumber(L, *f[i]);
+      luaL_error(L,
+                 isfinite(*f[i]) ? "%s: %s %s must be within ±1e9 m (got %s)"
+                                 : "%s: %s %s must be a finite number (got %s)",
+                 fname, arg, names[i], lsl_show(L, -1));
+    }
   }
   return v;
 }
 
+sl_vec3 lsl_check_pos(lua_State *L, int idx, const char *what) {
+  return lsl_check_pos_named(L, idx, what, "position");
+}
+
+static const char *const area_fields[] = {"min", "max", "altitude", NULL};
+
 sl_area lsl_check_area(lua_State *L, int idx, const char *what) {
   idx = lua_absindex(L, idx);
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: an area must be a table (got %s)", what,
-               luaL_typename(L, idx));
+    luaL_error(L, "%s: area must be a table {min=, max=, altitude=} (got %s)",
+               what, luaL_typename(L, idx));
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    int known = 0;
+    for (int i = 0; area_fields[i] != NULL && !known; i++)
+      known = lua_type(L, -1) == LUA_TSTRING &&
+              strcmp(lua_tostring(L, -1), area_fields[i]) == 0;
+    if (!known)
+      luaL_error(L, "%s: unknown area field %s (min, max, altitude)", what,
+                 lsl_show(L, -1));
+  }
   sl_area a = {0, 0, 100, 100, 30};
   if (lua_getfield(L, idx, "min") != LUA_TNIL) {
-    sl_vec3 p = lsl_check_pos(L, -1, what);
+    sl_vec3 p = lsl_check_pos_named(L, -1, what, "area min");
     a.minx = p.x;
     a.miny = p.y;
   }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "max") != LUA_TNIL) {
-    sl_vec3 p = lsl_check_pos(L, -1, what);
+    sl_vec3 p = lsl_check_pos_named(L, -1, what, "area max");
     a.maxx = p.x;
     a.maxy = p.y;
   }
   lua_pop(L, 1);
-  lua_getfield(L, idx, "altitude");
-  if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TNUMBER)
-      luaL_error(L, "%s: area altitude must be a number", what);
+  int t = lua_getfield(L, idx, "altitude");
+  if (t != LUA_TNIL) {
     a.alt = lua_tonumber(L, -1);
+    if (t != LUA_TNUMBER || !isfinite(a.alt) || fabs(a.alt) > LSL_COORD_MAX)
+      luaL_error(L, "%s: area altitude must be a finite number (got %s)", what,
+                 t == LUA_TNUMBER ? lsl_show(L, -1) : luaL_typename(L, -1));
   }
   lua_pop(L, 1);
   if (a.minx > a.maxx || a.miny > a.maxy)
@@ -392,7 +423,7 @@ static int s_spawn_drone(lua_State *L) {
   sl_vec3 base = {0, 0, 0};
   if (!lua_isnoneornil(L, 2)) {
     if (lua_getfield(L, 2, "base") != LUA_TNIL)
-      base = lsl_check_pos(L, -1, fn);
+      base = lsl_check_pos_named(L, -1, fn, "option 'base'");
     lua_pop(L, 1);
   }
   uint32_t id = spawn_one(L, S, 2, base, fn);
@@ -411,7 +442,7 @@ static int s_spawn_fleet(lua_State *L) {
   sl_vec3 origin = {0, 0, 0};
   if (!lua_isnoneornil(L, 3)) {
     if (lua_getfield(L, 3, "origin") != LUA_TNIL)
-      origin = lsl_check_pos(L, -1, fn);
+      origin = lsl_check_pos_named(L, -1, fn, "option 'origin'");
     lua_pop(L, 1);
   }
   lua_createtable(L, (int)n, 0);
@@ -434,23 +465,65 @@ static int s_drone(lua_State *L) {
   return 1;
 }
 
+/* Checks a swarm:drones filter table before any drone is looked at, so a
+ * typo is an error even with no drone to compare: known fields only, each
+ * with a value of its type, and a state that is a state's name. */
+static void check_drone_filter(lua_State *L, int filt) {
+  static const char *const keys[] = {"id",      "state",   "reason",
+                                     "battery", "mission", NULL};
+  static const int types[] = {LUA_TNUMBER, LUA_TSTRING, LUA_TSTRING,
+                              LUA_TNUMBER, LUA_TSTRING};
+  const char *fn = "swarm:drones";
+  lua_pushnil(L);
+  while (lua_next(L, filt) != 0) {
+    int k = -1;
+    for (int i = 0; keys[i] && lua_type(L, -2) == LUA_TSTRING; i++)
+      if (strcmp(keys[i], lua_tostring(L, -2)) == 0)
+        k = i;
+    if (k < 0) {
+      luaL_error(L,
+                 "%s: unknown filter field %s (id, state, reason, battery "
+                 "or mission)",
+                 fn, lsl_show(L, -2));
+      return;
+    }
+    if (lua_type(L, -1) != types[k])
+      luaL_error(L, "%s: filter field '%s' must be a %s (got %s)", fn, keys[k],
+                 lua_typename(L, types[k]), luaL_typename(L, -1));
+    if (k == 0 && !lua_isinteger(L, -1) &&
+        lua_tonumber(L, -1) != floor(lua_tonumber(L, -1)))
+      luaL_error(L, "%s: filter field 'id' must be an integer (got %s)", fn,
+                 lsl_show(L, -1));
+    if (k == 1) {
+      int known = 0;
+      for (int i = 0; i < SL_DS_COUNT && !known; i++)
+        known = strcmp(sl_state_names[i], lua_tostring(L, -1)) == 0;
+      if (!known) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; i < SL_DS_COUNT; i++) {
+          luaL_addstring(&b, i ? ", '" : "'");
+          luaL_addstring(&b, sl_state_names[i]);
+          luaL_addchar(&b, '\'');
+        }
+        luaL_pushresult(&b);
+        const char *names = lua_tostring(L, -1);
+        luaL_error(L, "%s: filter field 'state' must be one of %s (got %s)", fn,
+                   names, lsl_show(L, -2));
+      }
+    }
+    lua_pop(L, 1);
+  }
+}
+
 static int filter_match(lua_State *L, int filt, lsl_swarm *S, sl_drone *d) {
   push_status(L, S, d);
   int st = lua_gettop(L);
   int ok = 1;
   lua_pushnil(L);
   while (ok && lua_next(L, filt) != 0) {
-    const char *k = lua_tostring(L, -2);
-    static const char *const keys[] = {"id",    "state",   "reason",
-                                       "battery", "mission", NULL};
-    int known = 0;
-    for (int i = 0; keys[i] && k; i++)
-      known |= strcmp(keys[i], k) == 0;
-    if (!known)
-      luaL_error(L, "swarm:drones: unknown filter field '%s' (id, state, "
-                    "reason, battery or mission)",
-                 k ? k : "?");
-    lua_getfield(L, st, k);
+    lua_pushvalue(L, -2);
+    lua_gettable(L, st);
     ok = lua_compare(L, -1, -2, LUA_OPEQ);
     lua_pop(L, 2);
   }
@@ -468,6 +541,8 @@ static int s_drones(lua_State *L) {
     return luaL_error(L, "swarm:drones: the filter must be a table or a "
                          "function (got %s)",
                       luaL_typename(L, 2));
+  if (t == LUA_TTABLE)
+    check_drone_filter(L, 2);
   lua_newtable(L);
   int out = lua_gettop(L), n = 0;
   for (uint32_t i = 0; i < S->sw.ndrones; i++) {
@@ -556,13 +631,7 @@ static int s_create_mission(lua_State *L) {
   if (laps < 0 || laps > 1000000)
     return luaL_error(L, "%s: option 'laps' must be in 0..1000000", fn);
   int queue = lsl_opt_boolean(L, 2, fn, "queue", 0);
-  int64_t deadline = -1;
-  if (!lua_isnoneornil(L, 2)) {
-    lua_getfield(L, 2, "deadline");
-    if (!lua_isnil(L, -1))
-      deadline = lsl_check_seconds(L, lua_gettop(L), fn);
-    lua_pop(L, 1);
-  }
+  int64_t deadline = lsl_opt_seconds(L, 2, fn, "deadline", -1, 0);
   if (S->shut)
     return luaL_error(L, "%s: the swarm has shut down", fn);
   const char *id;
@@ -632,17 +701,18 @@ static int s_add_target(lua_State *L) {
   lsl_check_options(L, 2, fn, opts);
   if (lua_getfield(L, 2, "position") == LUA_TNIL)
     return luaL_error(L, "%s: 'position' is required", fn);
-  sl_vec3 pos = lsl_check_pos(L, -1, fn);
+  sl_vec3 pos = lsl_check_pos_named(L, -1, fn, "option 'position'");
   lua_pop(L, 1);
   sl_vec3 vel = {0, 0, 0};
   if (lua_getfield(L, 2, "velocity") != LUA_TNIL)
-    vel = lsl_check_pos(L, -1, fn);
+    vel = lsl_check_pos_named(L, -1, fn, "option 'velocity'");
   lua_pop(L, 1);
   int threat = SL_THREAT_MEDIUM;
   if (lua_getfield(L, 2, "threat") != LUA_TNIL) {
-    const char *t = lua_tostring(L, -1);
     if (lua_type(L, -1) != LUA_TSTRING)
-      return luaL_error(L, "%s: option 'threat' must be a string", fn);
+      return luaL_error(L, "%s: option 'threat' must be a string (got %s)", fn,
+                        luaL_typename(L, -1));
+    const char *t = lua_tostring(L, -1);
     threat = -1;
     for (int i = 0; i < 4; i++)
       if (strcmp(sl_threat_names[i], t) == 0)
@@ -704,9 +774,16 @@ static int s_stats(lua_State *L) {
 /* core.waypoints(area, spacing) -> the lawnmower path (area:waypoints). */
 static int core_waypoints(lua_State *L) {
   sl_area a = lsl_check_area(L, 1, "area:waypoints");
-  lua_Number spacing = luaL_optnumber(L, 2, 100);
-  if (!(spacing > 0) || !isfinite(spacing))
-    return luaL_error(L, "area:waypoints: spacing must be > 0");
+  lua_Number spacing = 100;
+  if (!lua_isnoneornil(L, 2)) {
+    spacing = lua_tonumber(L, 2);
+    if (lua_type(L, 2) != LUA_TNUMBER || !(spacing > 0) || !isfinite(spacing))
+      return luaL_error(L,
+                        "area:waypoints: spacing must be a number > 0 "
+                        "(got %s)",
+                        lua_type(L, 2) == LUA_TNUMBER ? lsl_show(L, 2)
+                                                      : luaL_typename(L, 2));
+  }
   sl_vec3 *wp;
   uint32_t n;
   int rc = sl_area_waypoints(&a, spacing, &wp, &n);

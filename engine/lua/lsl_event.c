@@ -1,15 +1,26 @@
 /*
  * lsl_event.c -- swarm:on and swarm:events: the event bus, seen from Lua.
  *
- * Both subscribe a receiver to the swarm's bus (a broadcast channel).
- * swarm:on(pattern, fn) drains its receiver from the run queue and runs
- * fn(event) as a task for each matching event, in publication order, at the
- * instant of publication -- so handlers of a tick's events run before the
- * tick ends.  swarm:events(pattern) is a queue: next(timeout) waits for the
- * next matching event, drain() takes what is buffered, `lagged` counts what
- * was lost because the subscriber fell more than the bus capacity behind.
- * A pattern is an event type or "*" (the filter language comes with the Lua
- * layer issue and compiles to the same matcher).
+ *   bus (swarm/bus.h) --match--> queue A's FIFO  (event_capacity)  q:next/drain
+ *                     --match--> queue B's FIFO
+ *                     --any handler matches--> dispatch FIFO --run queue-->
+ *                          for each event: each matching handler, in
+ *                          registration order, runs fn(event) as a task
+ *
+ * A pattern (an event type, "*", or a compiled filter) is applied by the bus
+ * as the event is published, so a subscription buffers and counts as lost
+ * only what it matches, and its `lagged` is current at any moment.
+ *
+ * swarm:events(pattern) is a queue: a FIFO of its own holding up to
+ * event_capacity events between reads; next(timeout) waits for one, drain()
+ * takes them all.  swarm:on(pattern, fn) handlers share one dispatcher so
+ * that they run in publication order across subscriptions, at the instant
+ * of publication (before the tick ends).  The dispatcher reads everything
+ * each time it runs, so it is never behind: its FIFO only has to hold one
+ * engine turn's burst (spawn_fleet(100000) is 100,000 events), and its
+ * bound is a safety limit, DISPATCH_MAX, not event_capacity.  If a burst
+ * ever exceeds it, each handler the dropped events match counts them in its
+ * own `lagged`.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +31,19 @@
 
 typedef struct lsl_onh lsl_onh;
 
+/* The dispatcher's bound: the most events one engine turn may publish for
+ * swarm:on handlers before they lose any (about 100 MB of events). */
+enum { DISPATCH_MAX = 1 << 20 };
+
 typedef struct lsl_evsub {
   lsl_swarm *S;
-  sl_bcast_rx *rx; /* queues: their own receiver */
-  lsl_onh *handler; /* swarm:on: its place in the dispatch list */
-  int type; /* -1: every type */
-  sl_pred *pred; /* and a filter, or NULL */
-  int fn_ref, self_ref;
+  sl_bus_sub *q;    /* queues: their FIFO on the bus (owned) */
+  lsl_onh *handler; /* swarm:on: its record in the dispatch list */
+  uint64_t lagged;  /* what it had lost when it ended */
+  int type;         /* -1: every type (for __tostring) */
+  int self_ref;     /* swarm:on: keeps it alive while subscribed */
   lsl_task *waiter; /* events: the task in next() */
   sl_chan_waiter *w;
-  int64_t deadline; /* of that next(), or -1 */
   int is_queue;
 } lsl_evsub;
 
@@ -98,11 +112,6 @@ int lsl_publish(lsl_swarm *S, sl_event *ev) {
   return sl_bus_publish(&S->sw.bus, ev);
 }
 
-static int matches(const lsl_evsub *s, const sl_event *ev) {
-  return (s->type < 0 || s->type == ev->type) &&
-         (s->pred == NULL || sl_pred_event(s->pred, ev));
-}
-
 /* A pattern: an event type, "*", or a compiled pattern (filter.lua makes
  * them from "TYPE where ..." strings).  Sets *pred (retained) or NULL. */
 static int parse_pattern(lua_State *L, int idx, sl_pred **pred) {
@@ -124,28 +133,65 @@ static int parse_pattern(lua_State *L, int idx, sl_pred **pred) {
 
 /* --- swarm:on ------------------------------------------------------------- */
 
-/* All swarm:on handlers share one receiver and one dispatch: each event goes
- * to every matching handler in registration order before the next event, so
+/* All swarm:on handlers share one dispatcher: each event goes to every
+ * matching handler in registration order before the next event, so
  * handlers run in publication order across subscriptions.  A handler added
- * during a dispatch starts with the events published after it; one cancelled
- * during a dispatch is unlinked when the dispatch ends. */
+ * during a dispatch starts with the events published after it (`from`, a
+ * place in the dispatcher's stream); one cancelled during a dispatch is
+ * unlinked when the dispatch ends. */
 struct lsl_onh {
   lsl_onh *next;
-  lsl_evsub *sub; /* NULL once cancelled */
+  lsl_evsub *sub; /* NULL once cancelled or collected */
   int type;
   sl_pred *pred;
   int fn_ref;
-  uint64_t from_seq; /* first event it may see */
-  uint64_t lag_base; /* the dispatcher's losses before it existed */
+  uint64_t from;   /* first event (dispatcher seq) it may see */
+  uint64_t lagged; /* its events the dispatcher had to drop */
 };
 
+static int handler_wants(const lsl_onh *h, const sl_event *ev) {
+  return h->sub != NULL && (h->type < 0 || h->type == ev->type) &&
+         (h->pred == NULL || sl_pred_event(h->pred, ev));
+}
+
+/* The dispatcher's pattern: the union of its live handlers'. */
+static int any_handler(void *ud, const sl_event *ev) {
+  lsl_swarm *S = ud;
+  for (lsl_onh *h = S->on_handlers; h != NULL; h = h->next)
+    if (handler_wants(h, ev))
+      return 1;
+  return 0;
+}
+
+/* A burst beyond DISPATCH_MAX: the handlers it was for each count it. */
+static void handlers_lost(void *ud, const sl_event *ev, uint64_t seq) {
+  lsl_swarm *S = ud;
+  for (lsl_onh *h = S->on_handlers; h != NULL; h = h->next)
+    if (seq >= h->from && handler_wants(h, ev))
+      h->lagged++;
+}
+
 static void free_handlers(lsl_swarm *S, int all) {
+  int lua_ok = !S->finalizing && S->engine.data != NULL;
   lsl_onh **p = &S->on_handlers;
   while (*p != NULL) {
     lsl_onh *h = *p;
     if (all || h->sub == NULL) {
       *p = h->next;
-      if (!S->finalizing && S->engine.data != NULL)
+      /* A subscription still pointing here has not been collected (its
+       * __gc clears h->sub), so its memory is live: it keeps its lag and
+       * lets go of the record, or its __gc, cancel or lagged would reach
+       * freed memory. */
+      if (h->sub != NULL) {
+        lsl_evsub *s = h->sub;
+        s->lagged = h->lagged;
+        s->handler = NULL;
+        if (lua_ok) {
+          lsl_unref(S, s->self_ref);
+          s->self_ref = LUA_NOREF;
+        }
+      }
+      if (lua_ok)
         lsl_unref(S, h->fn_ref);
       sl_pred_release(h->pred);
       free(h);
@@ -153,57 +199,60 @@ static void free_handlers(lsl_swarm *S, int all) {
       p = &h->next;
     }
   }
-  if (S->on_handlers == NULL)
-    S->on_tail = NULL;
-  else
-    for (lsl_onh *h = S->on_handlers; h; h = h->next)
-      S->on_tail = h;
+  S->on_tail = NULL;
+  for (lsl_onh *h = S->on_handlers; h; h = h->next)
+    S->on_tail = h;
 }
 
+typedef struct dispatch_ctx {
+  lsl_swarm *S;
+  sl_event ev; /* the event in hand, freed even if Lua raises */
+  int holding;
+} dispatch_ctx;
+
 static int dispatch_protected(lua_State *L) {
-  lsl_swarm *S = lua_touserdata(L, 1);
-  sl_event ev;
-  S->dispatching++;
-  while (S->on_rx != NULL && sl_bcast_try_recv(S->on_rx, &ev) == 0) {
-    uint64_t seq = S->on_rx->next_seq - 1;
+  dispatch_ctx *c = lua_touserdata(L, 1);
+  lsl_swarm *S = c->S;
+  uint64_t seq;
+  while (S->on_sub != NULL && sl_bus_sub_next(S->on_sub, &c->ev, &seq) == 0) {
+    c->holding = 1;
     for (lsl_onh *h = S->on_handlers; h != NULL; h = h->next) {
-      if (h->sub == NULL || seq < h->from_seq ||
-          (h->type >= 0 && h->type != ev.type) ||
-          (h->pred != NULL && !sl_pred_event(h->pred, &ev)))
+      if (seq < h->from || !handler_wants(h, &c->ev))
         continue;
       lsl_pushref(S, L, h->fn_ref);
-      lsl_push_event(L, &ev);
+      lsl_push_event(L, &c->ev);
       lsl_task_run(S, L, 1);
     }
+    c->holding = 0;
+    sl_event_free(&c->ev);
   }
-  S->dispatching--;
   return 0;
 }
 
 static void on_dispatch(sl_engine *e, void *ud) {
   (void)e;
   lsl_swarm *S = ud;
-  lsl_protect(S, dispatch_protected, S);
-  if (S->dispatching == 0)
+  dispatch_ctx c = {S, {0}, 0};
+  S->dispatching++;
+  lsl_protect(S, dispatch_protected, &c);
+  if (c.holding)
+    sl_event_free(&c.ev);
+  if (--S->dispatching == 0)
     free_handlers(S, 0);
 }
 
 void lsl_event_free_handlers(lsl_swarm *S) {
   free_handlers(S, 1);
-  if (S->on_rx != NULL) {
-    sl_bcast_unsubscribe(S->on_rx);
-    S->on_rx = NULL;
-  }
+  sl_bus_unsubscribe(S->on_sub);
+  S->on_sub = NULL;
 }
 
 static lsl_evsub *new_sub(lua_State *L, lsl_swarm *S, int type) {
-  if (!S->bus_ready)
-    luaL_error(L, "the swarm has shut down");
   lsl_evsub *s = lua_newuserdatauv(L, sizeof(*s), 1);
   memset(s, 0, sizeof(*s));
   s->S = S;
   s->type = type;
-  s->fn_ref = s->self_ref = LUA_NOREF;
+  s->self_ref = LUA_NOREF;
   luaL_setmetatable(L, LSL_EVSUB);
   lsl_push_swarm(S, L);
   lua_setiuservalue(L, -2, 1);
@@ -215,37 +264,46 @@ static int swarm_on(lua_State *L) {
   luaL_checktype(L, 3, LUA_TFUNCTION);
   if (!S->bus_ready)
     return luaL_error(L, "the swarm has shut down");
-  sl_pred *pred;
-  int type = parse_pattern(L, 2, &pred);
-  if (S->on_rx == NULL) {
-    S->on_rx = sl_bcast_subscribe(&S->sw.bus.ch);
-    if (S->on_rx == NULL ||
-        sl_bcast_rx_set_notify(S->on_rx, on_dispatch, S) != 0) {
-      sl_pred_release(pred);
-      return luaL_error(L, "out of memory");
-    }
-  }
-  lsl_evsub *s = new_sub(L, S, type);
+  lsl_evsub *s = new_sub(L, S, -1);
+  sl_pred *pred; /* retained: from here on, raise only after releasing */
+  s->type = parse_pattern(L, 2, &pred);
   lsl_onh *h = calloc(1, sizeof(*h));
   if (h == NULL) {
     sl_pred_release(pred);
     return luaL_error(L, "out of memory");
   }
-  h->sub = s;
-  h->type = type;
-  h->pred = pred; /* the handler owns the reference */
-  h->from_seq = S->sw.bus.ch.tail;
-  h->lag_base = S->on_rx->lagged;
-  lua_pushvalue(L, 3);
-  h->fn_ref = lsl_ref(S, L);
+  h->type = s->type;
+  h->pred = pred; /* the record owns the reference */
+  h->fn_ref = LUA_NOREF;
+  if (S->on_sub == NULL) {
+    uint32_t max = S->sw.o.event_capacity > DISPATCH_MAX
+                       ? S->sw.o.event_capacity
+                       : DISPATCH_MAX;
+    S->on_sub = sl_bus_subscribe(&S->sw.bus, -1, NULL, max);
+    if (S->on_sub == NULL ||
+        sl_bus_sub_set_notify(S->on_sub, on_dispatch, S) != 0) {
+      sl_bus_unsubscribe(S->on_sub);
+      S->on_sub = NULL;
+      sl_pred_release(pred);
+      free(h);
+      return luaL_error(L, "out of memory");
+    }
+    sl_bus_sub_hooks(S->on_sub, any_handler, handlers_lost, S);
+  }
+  h->from = S->on_sub->pushed;
+  /* Linked before the refs (which may raise), but inert until h->sub is
+   * set: a record left without one is freed like a cancelled one. */
   if (S->on_tail)
     S->on_tail->next = h;
   else
     S->on_handlers = h;
   S->on_tail = h;
-  s->handler = h;
+  lua_pushvalue(L, 3);
+  h->fn_ref = lsl_ref(S, L);
   lua_pushvalue(L, -1);
   s->self_ref = lsl_ref(S, L); /* lives until cancelled */
+  h->sub = s;
+  s->handler = h;
   return 1;
 }
 
@@ -255,13 +313,13 @@ static int swarm_events(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   if (!S->bus_ready)
     return luaL_error(L, "the swarm has shut down");
+  lsl_evsub *s = new_sub(L, S, -1);
   sl_pred *pred;
-  int type = parse_pattern(L, 2, &pred);
-  lsl_evsub *s = new_sub(L, S, type);
-  s->pred = pred; /* the queue owns the reference */
+  s->type = parse_pattern(L, 2, &pred);
   s->is_queue = 1;
-  s->rx = sl_bcast_subscribe(&S->sw.bus.ch);
-  if (s->rx == NULL)
+  s->q = sl_bus_subscribe(&S->sw.bus, s->type, pred, 0);
+  sl_pred_release(pred); /* the subscription holds its own */
+  if (s->q == NULL)
     return luaL_error(L, "out of memory");
   return 1;
 }
@@ -273,16 +331,6 @@ static lsl_evsub *checksub(lua_State *L) {
   s->S->L = L;
   return s;
 }
-
-static int next_match(lsl_evsub *s, sl_event *ev) {
-  int rc;
-  while ((rc = sl_bcast_try_recv(s->rx, ev)) == 0)
-    if (matches(s, ev))
-      return 0;
-  return rc;
-}
-
-static int on_wake(sl_engine *e, void *ud, int status, void *elem);
 
 typedef struct wctx {
   lsl_evsub *s;
@@ -310,38 +358,24 @@ static int wake_protected(lua_State *L) {
   return 0;
 }
 
+/* The queue's FIFO had an event for next() (moved into elem: ours to
+ * free), or the wait ended with status. */
 static int on_wake(sl_engine *e, void *ud, int status, void *elem) {
   (void)e;
   lsl_evsub *s = ud;
+  s->w = NULL; /* the waiter is done with once this returns */
   lsl_task *t = s->waiter;
-  if (t == NULL)
-    return 0;
-  sl_event ev;
-  if (status == 0 && !matches(s, elem)) {
-    /* Not ours: look further, or wait again. */
-    status = next_match(s, &ev);
-    if (status == SL_EEMPTY) { /* wait again, for what is left of the time */
-      int64_t left = -1;
-      if (s->deadline >= 0) {
-        left = s->deadline - sl_engine_now(&s->S->engine);
-        if (left < 0)
-          left = 0;
-      }
-      int rc = left == 0 ? SL_ETIMEOUT
-                         : sl_bcast_recv(s->rx, left, on_wake, s, &s->w);
-      if (rc == SL_WAIT)
-        return 0;
-      status = rc;
+  if (t != NULL && !s->S->finalizing) {
+    if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
+      wctx c = {s, status, elem};
+      lsl_protect(s->S, wake_protected, &c);
+    } else {
+      s->waiter = NULL;
+      lsl_task_unpin(t);
     }
-    elem = &ev;
   }
-  if (t->status == LSL_RUNNING && t->wait == LSL_W_OTHER) {
-    wctx c = {s, status, elem};
-    lsl_protect(s->S, wake_protected, &c);
-  } else {
-    s->waiter = NULL;
-    lsl_task_unpin(t);
-  }
+  if (elem != NULL)
+    sl_event_free(elem);
   return 0;
 }
 
@@ -354,31 +388,35 @@ static void next_cancelled(lsl_task *t) {
   lsl_task_unpin(t);
 }
 
+/* Pushes ev as a table and frees it (we took it from the FIFO). */
+static int push_taken(lua_State *L, sl_event *ev) {
+  lsl_push_event(L, ev);
+  sl_event_free(ev);
+  return 1;
+}
+
 static int q_next(lua_State *L) {
   lsl_evsub *s = checksub(L);
   if (!s->is_queue)
     return luaL_error(L, "next is for swarm:events queues");
-  if (s->rx == NULL)
+  if (s->q == NULL)
     return lsl_fail(L, SL_ECLOSED);
-  sl_event ev;
-  int rc = next_match(s, &ev);
-  if (rc == 0) {
-    lsl_push_event(L, &ev);
-    return 1;
-  }
-  if (rc != SL_EEMPTY)
-    return lsl_fail(L, rc);
   int64_t timeout = -1;
   if (!lua_isnoneornil(L, 2))
     timeout = lsl_check_seconds(L, 2, "next");
+  sl_event ev;
+  int rc = sl_bus_sub_next(s->q, &ev, NULL);
+  if (rc == 0)
+    return push_taken(L, &ev);
+  if (rc != SL_EEMPTY)
+    return lsl_fail(L, rc);
   lsl_task *t = lsl_task_current(s->S, L, "events:next");
   if (s->waiter != NULL)
     return luaL_error(L, "events:next: another task is already waiting on "
                          "this queue");
-  rc = sl_bcast_recv(s->rx, timeout, on_wake, s, &s->w);
+  rc = sl_bus_sub_recv(s->q, timeout, on_wake, s, &s->w);
   if (rc != SL_WAIT)
     return lsl_fail(L, rc);
-  s->deadline = timeout < 0 ? -1 : sl_engine_now(&s->S->engine) + timeout;
   s->waiter = t;
   lsl_task_pin(t);
   t->wait = LSL_W_OTHER;
@@ -390,23 +428,35 @@ static int q_next(lua_State *L) {
 static int q_drain(lua_State *L) {
   lsl_evsub *s = checksub(L);
   lua_newtable(L);
-  if (s->rx == NULL)
+  if (s->q == NULL)
     return 1;
   sl_event ev;
-  int n = 0;
-  while (next_match(s, &ev) == 0) {
-    lsl_push_event(L, &ev);
+  lua_Integer n = 0;
+  while (sl_bus_sub_next(s->q, &ev, NULL) == 0) {
+    push_taken(L, &ev);
     lua_rawseti(L, -2, ++n);
   }
   return 1;
 }
 
+/* Open: subscribed, and the swarm not closed (closing ends them all). */
 static int sub_open(const lsl_evsub *s) {
-  return s->rx != NULL || s->handler != NULL;
+  return (s->q != NULL && s->q->bus != NULL) || s->handler != NULL;
+}
+
+/* Ends a queue: its FIFO and what it holds are freed, its lag kept. */
+static void queue_end(lsl_evsub *s) {
+  if (s->w != NULL)
+    sl_chan_waiter_cancel(s->w);
+  s->w = NULL;
+  s->lagged = s->q->lagged;
+  sl_bus_unsubscribe(s->q);
+  s->q = NULL;
 }
 
 static void sub_close(lsl_evsub *s) {
   if (s->handler != NULL) { /* swarm:on: leave the dispatch list */
+    s->lagged = s->handler->lagged;
     s->handler->sub = NULL;
     s->handler = NULL;
     if (s->S->dispatching == 0)
@@ -416,22 +466,8 @@ static void sub_close(lsl_evsub *s) {
     lsl_unref(s->S, self);
     return;
   }
-  if (s->rx == NULL)
-    return;
-  if (s->waiter != NULL) { /* its task gets nil, "closed" */
-    if (s->w != NULL)
-      sl_chan_waiter_cancel(s->w);
-    s->w = NULL;
-  }
-  sl_bcast_unsubscribe(s->rx);
-  s->rx = NULL;
-  sl_pred_release(s->pred);
-  s->pred = NULL;
-  lsl_unref(s->S, s->fn_ref);
-  s->fn_ref = LUA_NOREF;
-  int self = s->self_ref;
-  s->self_ref = LUA_NOREF;
-  lsl_unref(s->S, self);
+  if (s->q != NULL)
+    queue_end(s);
 }
 
 static int sub_cancel(lua_State *L) {
@@ -441,7 +477,7 @@ static int sub_cancel(lua_State *L) {
     s->S->L = L;
     lsl_task *t = s->waiter;
     sub_close(s);
-    if (t != NULL && t->status == LSL_RUNNING) {
+    if (t != NULL && t->status == LSL_RUNNING) { /* it gets nil, "closed" */
       s->waiter = NULL;
       lua_pushnil(t->co);
       lua_pushstring(t->co, sl_strerror(SL_ECLOSED));
@@ -461,17 +497,12 @@ static int sub_gc(lua_State *L) {
     s->handler = NULL;
     return 0;
   }
-  if (s->rx == NULL)
+  if (s->q == NULL)
     return 0;
-  if (!s->S->finalizing && s->S->engine.data != NULL) {
-    s->S->L = L;
-    sub_close(s);
-  } else { /* the swarm is gone: its store goes with it, the receiver is ours */
-    sl_bcast_unsubscribe(s->rx);
-    s->rx = NULL;
-    sl_pred_release(s->pred);
-    s->pred = NULL;
-  }
+  /* A queue is collected with no task waiting on it (the task would hold
+   * it), so ending it calls nothing back; the FIFO is ours even when the
+   * bus is gone. */
+  queue_end(s);
   return 0;
 }
 
@@ -479,11 +510,11 @@ static int sub_index(lua_State *L) {
   lsl_evsub *s = luaL_checkudata(L, 1, LSL_EVSUB);
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "lagged") == 0) {
-    uint64_t n = 0;
-    if (s->rx != NULL)
-      n = s->rx->lagged;
-    else if (s->handler != NULL && s->S->on_rx != NULL)
-      n = s->S->on_rx->lagged - s->handler->lag_base;
+    uint64_t n = s->lagged;
+    if (s->q != NULL)
+      n = s->q->lagged;
+    else if (s->handler != NULL)
+      n = s->handler->lagged;
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
   }
@@ -520,5 +551,9 @@ void lsl_event_open(lua_State *L) {
   lua_pop(L, 1);
 }
 
-int lsl_swarm_on(lua_State *L) { return swarm_on(L); }
-int lsl_swarm_events(lua_State *L) { return swarm_events(L); }
+int lsl_swarm_on(lua_State *L) {
+  return swarm_on(L);
+}
+int lsl_swarm_events(lua_State *L) {
+  return swarm_events(L);
+}

@@ -6,9 +6,41 @@
  * list first, and each typed getter names the function, the option, what it
  * wanted and what it got.
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lsl.h"
+
+const char *lsl_show(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  switch (lua_type(L, idx)) {
+  case LUA_TNUMBER: {
+    if (lua_isinteger(L, idx))
+      return lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, idx));
+    double v = lua_tonumber(L, idx);
+    char buf[64];
+    if (isnan(v)) /* printf says -nan for 0/0 on some machines */
+      snprintf(buf, sizeof buf, "nan");
+    else
+      snprintf(buf, sizeof buf, "%.14g", v); /* Lua's format, no ".0" */
+    return lua_pushstring(L, buf);
+  }
+  case LUA_TSTRING: {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    if (n <= 60)
+      return lua_pushfstring(L, "'%s'", s);
+    lua_pushlstring(L, s, 60); /* a long string: its first 60 bytes */
+    lua_pushfstring(L, "'%s...' (%I bytes)", lua_tostring(L, -1),
+                    (LUAI_UACINT)n);
+    lua_remove(L, -2);
+    return lua_tostring(L, -1);
+  }
+  default:
+    return lua_pushstring(L, luaL_typename(L, idx));
+  }
+}
 
 void lsl_check_options(lua_State *L, int idx, const char *fname,
                        const char *const allowed[]) {
@@ -65,7 +97,7 @@ lua_Integer lsl_opt_integer(lua_State *L, int idx, const char *fname,
     v = lua_tointegerx(L, -1, &isint);
     if (!isint)
       luaL_error(L, "%s: option '%s' must be an integer (got %s)", fname, key,
-                 lua_tostring(L, -1));
+                 lsl_show(L, -1));
   } else if (t != LUA_TNIL) {
     luaL_error(L, "%s: option '%s' must be an integer (got %s)", fname, key,
                luaL_typename(L, -1));
@@ -127,4 +159,34 @@ int lsl_opt_boolean(lua_State *L, int idx, const char *fname, const char *key,
                luaL_typename(L, -1));
   lua_pop(L, 1);
   return v;
+}
+
+int64_t lsl_opt_seconds(lua_State *L, int idx, const char *fname,
+                        const char *key, int64_t def_us, int positive) {
+  idx = lua_absindex(L, idx);
+  int t = getfield(L, idx, key);
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    return def_us;
+  }
+  const char *rule = positive ? "in (0, 1e12]" : ">= 0";
+  if (t != LUA_TNUMBER)
+    luaL_error(L, "%s: option '%s' must be a number of seconds %s (got %s)",
+               fname, key, rule, luaL_typename(L, -1));
+  lua_Number v = lua_tonumber(L, -1);
+  if (!positive && !(v >= 0))
+    luaL_error(L, "%s: option '%s' must be a number of seconds >= 0 (got %s)",
+               fname, key, lsl_show(L, -1));
+  if (!(v >= 0 && v <= LSL_SECONDS_MAX) || (positive && v == 0))
+    luaL_error(L, "%s: option '%s' must be a number of seconds %s (got %s)",
+               fname, key, positive ? "in (0, 1e12]" : "in [0, 1e12]",
+               lsl_show(L, -1));
+  int64_t us = llround(v * 1e6);
+  if (positive && us == 0)
+    luaL_error(L,
+               "%s: option '%s' must be a number of seconds in (0, 1e12] "
+               "(got %s, below the clock's 1 µs resolution)",
+               fname, key, lsl_show(L, -1));
+  lua_pop(L, 1);
+  return us;
 }

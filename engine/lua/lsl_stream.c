@@ -11,7 +11,10 @@
  * fields (for aggregate) are read from the Lua table by path, raw, without
  * metamethods.  Lua filter and map functions and each() handlers run as swarm
  * tasks started at once, so the instruction budget applies; a filter or map
- * that waits or fails drops the item and counts as a handler error.
+ * that waits or fails drops the item and counts as a handler error.  An
+ * each() handler that waits holds its stream until it ends (API.md's v2
+ * amendments: one item at a time), so items queue in the sink's bounded
+ * buffer and past it are dropped and counted in lagged.
  * Subscriptions are pinned in the store until cancelled: dropping the handle
  * does not stop the flow.
  */
@@ -41,6 +44,7 @@ typedef struct lsl_sub {
   int done;
   uint64_t lagged; /* kept once cancelled */
   int lua_ops;     /* the pipeline calls Lua (filter, map) */
+  lsl_task *handler; /* each(): the handler call that waits, if any */
 } lsl_sub;
 
 /* --- Lua values as stream items ----------------------------------------- */
@@ -477,6 +481,13 @@ static void sub_stop(lsl_sub *s) {
   s->lagged = sub_lagged(s); /* while the receiver still exists */
   s->done = 1;
   sl_timer_stop(&s->timer);
+  if (s->handler != NULL) { /* it runs on, to its end, without us */
+    lsl_task *t = s->handler;
+    s->handler = NULL;
+    t->on_done = NULL;
+    t->done_ud = NULL;
+    lsl_task_unpin(t);
+  }
   if (s->src != NULL) {
     if (s->kind == K_TELEMETRY)
       sl_swarm_telemetry_remove(&((lsl_swarm *)s->src)->sw, s);
@@ -507,11 +518,31 @@ typedef struct sctx {
   sl_item *it;
 } sctx;
 
+/* The handler that held the stream has ended: the next item may come. */
+static void each_done(lsl_task *t, void *ud) {
+  lsl_sub *s = ud;
+  s->handler = NULL;
+  t->on_done = NULL;
+  t->done_ud = NULL;
+  lsl_task_unpin(t);
+  if (!s->done && s->pipe != NULL)
+    sl_stream_hold(s->pipe, 0);
+}
+
 static int each_protected(lua_State *L) {
   sctx *c = lua_touserdata(L, 1);
-  lsl_pushref(c->s->S, L, c->s->fn_ref);
-  lsl_push_item(c->s->S, L, c->it);
-  lsl_task_run(c->s->S, L, 1);
+  lsl_sub *s = c->s;
+  lsl_pushref(s->S, L, s->fn_ref);
+  lsl_push_item(s->S, L, c->it);
+  lsl_task *t = lsl_task_new(s->S, L, 1, 1);
+  if (t->status == LSL_RUNNING && !s->done) { /* it waits: hold the rest */
+    lsl_task_pin(t);
+    t->on_done = each_done;
+    t->done_ud = s;
+    s->handler = t;
+    sl_stream_hold(s->pipe, 1);
+  }
+  lua_pop(L, 1);
   return 0;
 }
 

@@ -148,11 +148,9 @@ int lsl_swarm_supervise(lua_State *L) {
   int strategy = lsl_opt_choice(L, 2, fn, "strategy", "one_for_one",
                                 strategies);
   lua_Integer intensity = lsl_opt_integer(L, 2, fn, "intensity", 3);
-  lua_Number period = lsl_opt_number(L, 2, fn, "period", 5);
+  int64_t period = lsl_opt_seconds(L, 2, fn, "period", 5000000, 1);
   if (intensity < 0 || intensity > 1000000)
     return luaL_error(L, "%s: option 'intensity' must be >= 0", fn);
-  if (!(period > 0))
-    return luaL_error(L, "%s: option 'period' must be > 0 seconds", fn);
   lua_getfield(L, 2, "name");
   if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
     return luaL_error(L, "%s: option 'name' must be a string", fn);
@@ -183,10 +181,7 @@ int lsl_swarm_supervise(lua_State *L) {
     lua_pop(L, 2);
     lsl_opt_choice(L, -1, "swarm:supervise child", "restart", "permanent",
                    restarts);
-    lua_Number sd = lsl_opt_number(L, -1, "swarm:supervise child", "shutdown",
-                                   5);
-    if (!(sd > 0))
-      return luaL_error(L, "%s: child option 'shutdown' must be > 0", fn);
+    lsl_opt_seconds(L, -1, "swarm:supervise child", "shutdown", 5000000, 1);
     for (lua_Integer k = 1; k < i; k++) { /* names are unique */
       lua_rawgeti(L, kids, k);
       lua_getfield(L, -1, "name");
@@ -227,12 +222,16 @@ int lsl_swarm_supervise(lua_State *L) {
     specs[i - 1].ud = c;
     specs[i - 1].restart =
         lsl_opt_choice(L, -1, fn, "restart", "permanent", restarts);
-    specs[i - 1].shutdown_us = llround(lsl_opt_number(L, -1, fn, "shutdown",
-                                                      5) * 1e6);
+    specs[i - 1].shutdown_us =
+        lsl_opt_seconds(L, -1, fn, "shutdown", 5000000, 1);
     lua_pop(L, 1);
   }
-  sl_sup_spec spec = {name, strategy, (int)intensity, llround(period * 1e6),
-                      specs, (uint32_t)n,
+  sl_sup_spec spec = {name,
+                      strategy,
+                      (int)intensity,
+                      period,
+                      specs,
+                      (uint32_t)n,
                       {on_restarted, on_stopped, NULL, on_free, in}};
   lsl_lsup *s = lua_newuserdatauv(L, sizeof(*s), 1);
   s->S = S;

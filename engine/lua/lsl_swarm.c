@@ -7,6 +7,7 @@
  * for queries), swarm:close() / <close> (frees the engine), or the collector.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,16 +234,44 @@ static int core_log_configure(lua_State *L) {
   return 1;
 }
 
+int lsl_argerror(lua_State *L, int idx, const char *what, const char *fmt,
+                 ...) {
+  lua_Debug ar; /* as luaL_argerror: a method's self is not counted */
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) &&
+      ar.namewhat != NULL && strcmp(ar.namewhat, "method") == 0)
+    idx--;
+  va_list ap;
+  va_start(ap, fmt);
+  const char *msg = lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return luaL_error(L, "bad argument #%d to '%s' (%s)", idx, what, msg);
+}
+
 int64_t lsl_check_seconds(lua_State *L, int idx, const char *what) {
+  idx = lua_absindex(L, idx);
   if (lua_type(L, idx) != LUA_TNUMBER)
-    luaL_error(L, "bad argument #%d to '%s' (number expected, got %s)", idx,
-               what, luaL_typename(L, idx));
+    lsl_argerror(L, idx, what, "number expected, got %s",
+                 luaL_typename(L, idx));
   lua_Number s = lua_tonumber(L, idx);
-  if (!(s >= 0) || !isfinite(s) || s > 1e12)
-    luaL_error(L, "bad argument #%d to '%s' (seconds must be a finite "
-                  "number >= 0, got %f)",
-               idx, what, (double)s);
+  if (!(s >= 0) || !isfinite(s))
+    lsl_argerror(L, idx, what, "seconds must be a finite number >= 0, got %s",
+                 lsl_show(L, idx));
+  if (s > LSL_SECONDS_MAX)
+    lsl_argerror(L, idx, what, "seconds must be at most 1e12, got %s",
+                 lsl_show(L, idx));
   return llround(s * 1e6);
+}
+
+int64_t lsl_check_period(lua_State *L, int idx, const char *what) {
+  idx = lua_absindex(L, idx);
+  int64_t us = lsl_check_seconds(L, idx, what);
+  if (lua_tonumber(L, idx) == 0)
+    lsl_argerror(L, idx, what, "period must be > 0, got %s", lsl_show(L, idx));
+  if (us == 0)
+    lsl_argerror(L, idx, what,
+                 "period %s s is below the clock's 1 µs resolution",
+                 lsl_show(L, idx));
+  return us;
 }
 
 double lsl_seconds(int64_t us) { return (double)us / 1e6; }
@@ -268,9 +297,15 @@ static const char *const clocks[] = {"virtual", "real", NULL};
 static int64_t opt_period(lua_State *L, const char *fn, const char *key,
                           double def) {
   lua_Number v = lsl_opt_number(L, 1, fn, key, def);
-  if (!(v > 0) || v > 86400)
-    luaL_error(L, "%s: option '%s' must be in (0, 86400] seconds", fn, key);
-  return llround(v * 1e6);
+  int64_t us = v > 0 && v <= 86400 ? llround(v * 1e6) : 0;
+  if (us == 0) {
+    lua_pushnumber(L, v);
+    luaL_error(L, "%s: option '%s' must be in (0, 86400] seconds (got %s%s)",
+               fn, key, lsl_show(L, -1),
+               v > 0 && v <= 86400 ? ", below the clock's 1 µs resolution"
+                                   : "");
+  }
+  return us;
 }
 
 static int swarm_new(lua_State *L) {
@@ -321,7 +356,8 @@ static int swarm_new(lua_State *L) {
       if (ntargets < 0 || ntargets > 1000000)
         luaL_error(L, "%s: targets.count must be in 0..1000000", fn);
       if (lua_getfield(L, ti, "area") != LUA_TNIL)
-        tarea = lsl_check_area(L, lua_gettop(L), "targets.area");
+        tarea = lsl_check_area(L, lua_gettop(L),
+                               "starling.swarm: option 'targets'");
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -483,10 +519,8 @@ static int swarm_shutdown(lua_State *L) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   static const char *const allowed[] = {"timeout", NULL};
   lsl_check_options(L, 2, "swarm:shutdown", allowed);
-  lua_Number t = lsl_opt_number(L, 2, "swarm:shutdown", "timeout", 3);
-  if (!(t >= 0) || !isfinite(t))
-    luaL_error(L, "swarm:shutdown: option 'timeout' must be >= 0 seconds");
-  swarm_shutdown_now(S, llround(t * 1e6));
+  int64_t t = lsl_opt_seconds(L, 2, "swarm:shutdown", "timeout", 3000000, 0);
+  swarm_shutdown_now(S, t);
   S->L = L;
   return 0;
 }
@@ -613,6 +647,8 @@ int luaopen_starling_core(lua_State *L) {
   lua_setfield(L, -2, "stream_sink");
   lua_pushcfunction(L, lsl_core_waypoints);
   lua_setfield(L, -2, "waypoints");
+  lua_pushnumber(L, LSL_COORD_MAX); /* the Lua half checks positions too */
+  lua_setfield(L, -2, "coord_max");
   lsl_pred_open(L, -1);
   lsl_team_open(L, -1);
   lsl_signal_open(L, -1);

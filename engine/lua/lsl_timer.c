@@ -53,10 +53,9 @@ static void on_fire(sl_timer *t) {
 static int start(lua_State *L, int repeat) {
   lsl_swarm *S = lsl_swarm_enter(L, 1);
   const char *name = repeat ? "every" : "after";
-  int64_t us = lsl_check_seconds(L, 2, name);
+  int64_t us =
+      repeat ? lsl_check_period(L, 2, name) : lsl_check_seconds(L, 2, name);
   luaL_checktype(L, 3, LUA_TFUNCTION);
-  if (repeat && us == 0)
-    return luaL_error(L, "bad argument #2 to 'every' (period must be > 0)");
   if (S->shut)
     return luaL_error(L, "swarm:%s: the swarm has shut down", name);
   lsl_ltimer *lt = lua_newuserdatauv(L, sizeof(*lt), 2);

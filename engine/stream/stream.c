@@ -106,7 +106,7 @@ void sl_stream_end(sl_stream *s) {
 static void drain(sl_engine *e, void *ud) {
   sl_stream *s = ud;
   s->draining = 1;
-  while (s->len > 0 && !s->dead) {
+  while (s->len > 0 && !s->dead && !s->held) {
     sl_item it;
     sl_item_move(&it, &s->buf[s->start]);
     s->start = (s->start + 1) % s->cap;
@@ -114,7 +114,7 @@ static void drain(sl_engine *e, void *ud) {
     s->sink(e, s->sink_ud, &it);
     sl_item_release(&it);
   }
-  if (s->end_pending && !s->dead) {
+  if (s->end_pending && !s->dead && !s->held) {
     s->end_pending = 0;
     sl_item end;
     memset(&end, 0, sizeof(end));
@@ -125,6 +125,13 @@ static void drain(sl_engine *e, void *ud) {
   s->draining = 0;
   if (s->dead && !s->busy)
     really_free(s);
+}
+
+void sl_stream_hold(sl_stream *s, int on) {
+  int was = s->held;
+  s->held = on != 0;
+  if (was && !s->held && s->notify != NULL && (s->len > 0 || s->end_pending))
+    sl_notify_kick(s->notify);
 }
 
 int sl_stream_sink(sl_stream *s, sl_sink_fn fn, void *ud, uint32_t capacity) {

@@ -11,7 +11,9 @@
  * synchronously, in C.  The last operator feeds a bounded sink buffer that
  * is drained from the run queue: if the consumer has not caught up and the
  * buffer is full, new items are dropped and counted in `lagged`, so the
- * producer never waits on a slow consumer.
+ * producer never waits on a slow consumer.  A consumer that is still busy
+ * with an item when its sink call returns holds the stream (sl_stream_hold)
+ * until it is done: it gets one item at a time.
  *
  * window(seconds, max_count) emits a batch when `seconds` have passed since
  * its first item or when it holds max_count items, as tokio's
@@ -60,6 +62,7 @@ struct sl_stream {
   uint64_t received; /* items pushed in by the source */
   sl_notify *notify;
   int draining, dead, ended, end_pending;
+  int held; /* the consumer is busy: items wait in the buffer */
   int busy; /* pushes and ends on the C stack */
 };
 
@@ -88,6 +91,13 @@ int sl_stream_throttle(sl_stream *s, int64_t seconds_us);
 
 /* Sets the sink and its buffer capacity (items). */
 int sl_stream_sink(sl_stream *s, sl_sink_fn fn, void *ud, uint32_t capacity);
+
+/* Holds (on) or resumes (off) delivery to the sink: while held, items wait
+ * in the sink buffer, and past its capacity they are dropped and counted
+ * in `lagged`, as for a slow consumer.  A sink whose consumer works on an
+ * item after its call returns (a handler that waits) holds the stream
+ * from its call until that work is done, so items go one at a time. */
+void sl_stream_hold(sl_stream *s, int on);
 
 /* Feeds one item (the stream takes it: it is released or moved). */
 void sl_stream_push(sl_stream *s, sl_item *it);

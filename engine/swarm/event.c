@@ -1,10 +1,12 @@
 /*
- * event.c -- event names, field sets and the bus (see event.h).
+ * event.c -- event names, field sets, copies and predicates (see event.h).
  */
 #include "event.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "rt/error.h"
 
 const char *const sl_event_names[SL_EV_COUNT] = {
 #define SL_EV_NAME(name, str) str,
@@ -78,25 +80,15 @@ void sl_event_free(sl_event *ev) {
   ev->mission = ev->name = ev->reason = NULL;
 }
 
-static void drop_event(void *ctx, void *elem) {
-  (void)ctx;
-  sl_event_free(elem);
-}
-
-static const sl_elem_ops event_ops = {sizeof(sl_event), drop_event, NULL};
-
-int sl_bus_init(sl_bus *b, sl_engine *e, uint32_t capacity) {
-  b->published = 0;
-  return sl_bcast_init(&b->ch, e, &event_ops, capacity);
-}
-
-void sl_bus_free(sl_bus *b) { sl_bcast_free(&b->ch); }
-
-int sl_bus_publish(sl_bus *b, sl_event *ev) {
-  int rc = sl_bcast_publish(&b->ch, ev);
-  if (rc == 0)
-    b->published++;
-  return rc;
+int sl_event_copy(sl_event *dst, const sl_event *src) {
+  *dst = *src;
+  dst->mission = src->mission ? strdup(src->mission) : NULL;
+  dst->name = src->name ? strdup(src->name) : NULL;
+  dst->reason = src->reason ? strdup(src->reason) : NULL;
+  if ((src->mission && !dst->mission) || (src->name && !dst->name) ||
+      (src->reason && !dst->reason))
+    return SL_ENOMEM;
+  return 0;
 }
 
 /* --- predicates on events ------------------------------------------------ */

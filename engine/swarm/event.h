@@ -1,16 +1,14 @@
 /*
- * event.h -- the swarm's events and the bus that carries them.
+ * event.h -- the swarm's events: types, fields, copies, filters.
  *
  * Every event is one fixed-size struct: a type, a time, and the fields its
- * type uses (API.md section 6 lists them); strings it owns are freed when the
- * bus drops the event.  The bus is a broadcast channel: each subscriber has
- * its own cursor, so a slow one lags and learns how many events it lost
- * while the others go on, and publishing never waits.
+ * type uses (API.md section 6 lists them); strings it owns are freed with
+ * it.  The bus that carries events to subscribers is bus.h.
  */
 #ifndef SL_EVENT_H
 #define SL_EVENT_H
 
-#include "chan/broadcast.h"
+#include <stdint.h>
 
 #define SL_EVENT_TYPES(X)                                                      \
   X(DRONE_REGISTERED, "drone_registered")                                      \
@@ -83,11 +81,10 @@ void sl_event_init(sl_event *ev, int type, int64_t t);
 void sl_event_set(char **field, const char *s);
 /* Frees the strings an event owns. */
 void sl_event_free(sl_event *ev);
-
-typedef struct sl_bus {
-  sl_bcast ch;
-  uint64_t published;
-} sl_bus;
+/* Makes *dst a copy of *src with strings of its own (one that cannot be
+ * copied for want of memory is left NULL: the field reads as absent).
+ * 0 or SL_ENOMEM. */
+int sl_event_copy(sl_event *dst, const sl_event *src);
 
 /* Filter predicates on events (stream/pred.h compiles them).  has_field:
  * whether events of `type` (-1: any) carry the dotted `path`;
@@ -98,11 +95,5 @@ int sl_event_has_field(int type, const char *path);
 /* The i-th field an event condition may name (NULL past the last); *is_str
  * says whether it holds a name or a number. */
 const char *sl_event_field(int i, int *is_str);
-
-/* A bus keeping the last `capacity` events for its subscribers. */
-int sl_bus_init(sl_bus *b, sl_engine *e, uint32_t capacity);
-void sl_bus_free(sl_bus *b);
-/* Publishes *ev (the bus takes its strings).  0 or SL_ECLOSED. */
-int sl_bus_publish(sl_bus *b, sl_event *ev);
 
 #endif

@@ -26,7 +26,7 @@
 
 #include "area.h"
 #include "chan/watch.h"
-#include "event.h"
+#include "bus.h"
 #include "grid.h"
 #include "rt/actor.h"
 #include "stream/stream.h"

@@ -94,3 +94,68 @@ TEST(bad_input) {
   CHECK_INT(sl_assign_hungarian(c, 2, slot), SL_EINVAL);
   CHECK_INT(sl_assign_greedy(c, 2, slot), SL_EINVAL);
 }
+
+/* n drones and n slots: from[] scattered, to[] a grid (ties on purpose:
+ * whole-metre coordinates make equal distances common). */
+static void scatter(sl_rng *r, uint32_t n, sl_vec3 *from, sl_vec3 *to,
+                    double *c) {
+  for (uint32_t i = 0; i < n; i++) {
+    from[i] = sl_v3((double)sl_rng_below(r, 200), (double)sl_rng_below(r, 200),
+                    (double)sl_rng_below(r, 3));
+    to[i] = sl_v3(50 + (double)(i % 20) * 5, 50 + (double)(i / 20) * 5, 2);
+  }
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < n; j++) {
+      double dx = from[i].x - to[j].x, dy = from[i].y - to[j].y,
+             dz = from[i].z - to[j].z;
+      c[i * n + j] = sqrt(dx * dx + dy * dy + dz * dz);
+    }
+}
+
+TEST(greedy_on_points_makes_the_pairs_of_greedy_on_the_matrix) {
+  sl_rng r;
+  sl_rng_seed(&r, 7);
+  enum { MAX = 400 };
+  static sl_vec3 from[MAX], to[MAX];
+  static double c[MAX * MAX];
+  static uint32_t a[MAX], b[MAX];
+  const uint32_t sizes[] = {1, 2, 3, 9, 17, 64, 257, 400};
+  int differ = 0;
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    uint32_t n = sizes[k];
+    scatter(&r, n, from, to, c);
+    REQUIRE(sl_assign_greedy(c, n, a) == 0);
+    REQUIRE(sl_assign_greedy_points(from, to, n, b) == 0);
+    CHECK(is_permutation(b, n));
+    for (uint32_t i = 0; i < n; i++)
+      differ += a[i] != b[i];
+  }
+  CHECK_INT(differ, 0);
+  /* every drone on one spot: all distances tie, so drone i gets the
+   * nearest slot left with the lowest index, as the sorted pairs do */
+  for (uint32_t i = 0; i < 64; i++) {
+    from[i] = sl_v3(0, 0, 0);
+    to[i] = sl_v3((double)(i % 8), (double)(i / 8), 0);
+  }
+  REQUIRE(sl_assign_greedy_points(from, to, 64, b) == 0);
+  for (uint32_t i = 0; i < 64; i++)
+    for (uint32_t j = 0; j < 64; j++)
+      c[i * 64 + j] = sqrt(to[j].x * to[j].x + to[j].y * to[j].y);
+  REQUIRE(sl_assign_greedy(c, 64, a) == 0);
+  differ = 0;
+  for (uint32_t i = 0; i < 64; i++)
+    differ += a[i] != b[i];
+  CHECK_INT(differ, 0);
+}
+
+TEST(greedy_on_points_bad_input) {
+  sl_vec3 p[2] = {{0, 0, 0}, {1, 1, 1}}, q[2] = {{0, 0, 0}, {NAN, 0, 0}};
+  uint32_t slot[2];
+  CHECK_INT(sl_assign_greedy_points(p, q, 0, slot), SL_EINVAL);
+  CHECK_INT(sl_assign_greedy_points(p, q, 2, slot), SL_EINVAL);
+  q[1].x = INFINITY;
+  CHECK_INT(sl_assign_greedy_points(q, p, 2, slot), SL_EINVAL);
+  q[1].x = 3;
+  CHECK_INT(sl_assign_greedy_points(p, q, 2, slot), 0);
+  CHECK(is_permutation(slot, 2));
+}

@@ -1,125 +1,14 @@
 /* The REPL through a pseudo-terminal (engine/cli/repl.c): what a user types
- * and what the screen shows.  The harness waits for expected output with
- * poll() and a deadline -- it never sleeps a fixed time. */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "t.h"
-
-typedef struct term { /* big: it lives in static storage */
-  int fd;
-  pid_t pid;
-  char out[1 << 19];
-  size_t len;  /* bytes read so far */
-  size_t seen; /* expect() matched up to here */
-} term;
-
-static int64_t ms_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Runs `starling ARGS...` (NULL-terminated) in a pseudo-terminal. */
-static int spawn(term *t, const char *history, const char *const *args) {
-  memset(t, 0, sizeof(*t));
-  struct winsize ws = {30, 100, 0, 0};
-  t->pid = forkpty(&t->fd, NULL, NULL, &ws);
-  if (t->pid < 0)
-    return -1;
-  if (t->pid == 0) {
-    setenv("TERM", "xterm", 1);
-    setenv("STARLING_HISTORY", history, 1);
-    unsetenv("STARLING_LOG");
-    execv(STARLING_BIN, (char *const *)args);
-    _exit(127);
-  }
-  return 0;
-}
-
-/* Tests run in parallel (and again under valgrind): every path a test
- * uses carries its process id. */
-static const char *tmp_path(const char *name) {
-  static char buf[4][128];
-  static int k;
-  char *b = buf[k++ % 4];
-  snprintf(b, sizeof buf[0], "/tmp/starling_test_%d_%s", (int)getpid(), name);
-  return b;
-}
+ * and what the screen shows.  The harness (cli.h) waits for expected output
+ * with poll() and a deadline -- it never sleeps a fixed time. */
+#include "cli.h"
 
 static int start(term *t, const char *history) {
   const char *ctl = tmp_path("ctl.sock");
-  const char *const args[] = {"starling", "repl", "--drones", "3",
-                              "--control", ctl, NULL};
+  const char *const args[] = {"starling",  "repl", "--drones", "3",
+                              "--control", ctl,    NULL};
   unlink(ctl);
   return spawn(t, history, args);
-}
-
-/* Reads (a terminal, or a socket: see peer) until `text` appears after
- * what earlier expects matched, or the deadline passes.  Returns 1 when
- * found. */
-static int expect(term *t, const char *text, int timeout_ms) {
-  int64_t end = ms_now() + timeout_ms;
-  for (;;) {
-    t->out[t->len] = '\0';
-    char *hit = strstr(t->out + t->seen, text);
-    if (hit != NULL) {
-      t->seen = (size_t)(hit - t->out) + strlen(text);
-      return 1;
-    }
-    int64_t left = end - ms_now();
-    if (left <= 0 || t->len + 1 >= sizeof t->out)
-      break;
-    struct pollfd p = {t->fd, POLLIN, 0};
-    int r = poll(&p, 1, (int)left);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    ssize_t n = read(t->fd, t->out + t->len, sizeof t->out - 1 - t->len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      fprintf(stderr, "the other end %s\n", n == 0 ? "closed" : strerror(errno));
-      break;
-    }
-    t->len += (size_t)n;
-  }
-  fprintf(stderr, "expected \"%s\"; the output since the last match:\n%s\n",
-          text, t->out + t->seen);
-  return 0;
-}
-
-static void type(term *t, const char *keys) {
-  size_t n = strlen(keys);
-  CHECK_INT(write(t->fd, keys, n), (ssize_t)n);
-}
-
-static int finish(term *t) {
-  int status = 0;
-  int64_t end = ms_now() + 10000;
-  while (waitpid(t->pid, &status, WNOHANG) == 0) {
-    if (ms_now() > end) {
-      kill(t->pid, SIGKILL);
-      waitpid(t->pid, &status, 0);
-      break;
-    }
-    struct pollfd p = {t->fd, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0 && read(t->fd, t->out + t->len,
-                                    sizeof t->out - 1 - t->len) <= 0)
-      continue;
-  }
-  close(t->fd);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 TEST(statements_shorthand_errors_and_ctrl_d) {
@@ -140,8 +29,9 @@ TEST(statements_shorthand_errors_and_ctrl_d) {
   type(&t, ":goto 1 10 0\r");
   CHECK(expect(&t, "1 drone flying to (10, 0, 30)", 5000));
   type(&t, ":goto 9 1 1\r");
-  CHECK(expect(&t, "bad command at column 7: expected a drone id: there is "
-                   "no drone 9",
+  CHECK(expect(&t,
+               "bad command at column 7: expected a drone id: there is "
+               "no drone 9",
                5000));
   type(&t, "error('boom')\r");
   CHECK(expect(&t, "stdin:1: boom", 5000));
@@ -198,7 +88,8 @@ TEST(tab_completion_and_ctrl_c) {
   type(&t, "n >= 1000, swarm:count()\r");
   CHECK(expect(&t, "true\t5", 5000));
   /* ... in a coroutine too (the hook is inherited) */
-  type(&t, "io.write('co', '\\n') coroutine.wrap(function() while true do end end)()\r");
+  type(&t, "io.write('co', '\\n') coroutine.wrap(function() while true do end "
+           "end)()\r");
   CHECK(expect(&t, "co\r\n", 5000));
   type(&t, "\x03");
   CHECK(expect(&t, "interrupted", 5000));
@@ -209,29 +100,16 @@ TEST(tab_completion_and_ctrl_c) {
   CHECK_INT(finish(&t), 0);
 }
 
-/* --- the control socket ---------------------------------------------------- */
-
-/* A client of the control socket: the same reader as a terminal (no
- * process of its own), so expect() and type() serve it too. */
-typedef term peer;
-
-static int dial(peer *p, const char *path) {
-  memset(p, 0, sizeof(*p));
-  struct sockaddr_un a = {.sun_family = AF_UNIX};
-  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-  p->fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  return p->fd >= 0 && connect(p->fd, (struct sockaddr *)&a, sizeof a) == 0
-             ? 0
-             : -1;
-}
+/* --- the control socket ----------------------------------------------------
+ */
 
 TEST(control_socket_clients_garbage_and_attach) {
   const char *path = tmp_path("control.sock");
   unlink(path);
   signal(SIGPIPE, SIG_IGN); /* a write to a closed socket is an error here */
   static term repl;
-  const char *const args[] = {"starling", "repl", "--drones", "3",
-                              "--control", path, NULL};
+  const char *const args[] = {"starling",  "repl", "--drones", "3",
+                              "--control", path,   NULL};
   REQUIRE(spawn(&repl, tmp_path("history3"), args) == 0);
   CHECK(expect(&repl, "control socket: /tmp/starling_test_", 10000));
   struct stat st;
@@ -269,7 +147,8 @@ TEST(control_socket_clients_garbage_and_attach) {
   }
   type(&a, "L coroutine.wrap(function() while true do end end)()\n");
   CHECK(expect(&a, "O budget_exceeded", 20000)); /* no way around it */
-  type(&a, "L setmetatable({}, { __tostring = function() while true do end end })\n");
+  type(&a, "L setmetatable({}, { __tostring = function() while true do end end "
+           "})\n");
   CHECK(expect(&a, "O budget_exceeded", 20000)); /* printing is guarded too */
   type(&a, "L setmetatable({}, { __len = function() return 'x' end })\n");
   CHECK(expect(&a, "P > \n", 5000)); /* an error, then the prompt */
@@ -291,7 +170,7 @@ TEST(control_socket_clients_garbage_and_attach) {
   type(&at, "(1)\r");
   CHECK(expect(&at, "\r\n1\r\n", 5000));
   CHECK(expect(&at, "> ", 5000)); /* (installing a prompt flushes typeahead) */
-  type(&at, "\x04"); /* Ctrl+D: detach, the swarm flies on */
+  type(&at, "\x04");              /* Ctrl+D: detach, the swarm flies on */
   CHECK_INT(finish(&at), 0);
   type(&b, "L swarm:count()\n");
   CHECK(expect(&b, "O 4\nP > \n", 5000));
@@ -310,8 +189,8 @@ TEST(sigterm_and_a_file_on_stdin_shut_down_gracefully) {
   const char *ctl = tmp_path("term.sock");
   unlink(ctl);
   static term t;
-  const char *const args[] = {"starling", "repl", "--drones", "2",
-                              "--control", ctl, NULL};
+  const char *const args[] = {"starling",  "repl", "--drones", "2",
+                              "--control", ctl,    NULL};
   REQUIRE(spawn(&t, tmp_path("history5"), args) == 0);
   CHECK(expect(&t, "> ", 10000));
   CHECK(access(ctl, F_OK) == 0);

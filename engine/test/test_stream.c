@@ -29,6 +29,7 @@ typedef struct out {
   uint64_t catn[8][3];
   int naggs;
   sl_stream *free_me; /* free this stream from inside the sink */
+  sl_stream *hold_me; /* hold this stream from inside the sink */
 } out;
 
 static void sink(sl_engine *e, void *ud, sl_item *it) {
@@ -50,6 +51,8 @@ static void sink(sl_engine *e, void *ud, sl_item *it) {
       o->catn[k][c] = g->cats[c].count;
     }
   }
+  if (o->hold_me)
+    sl_stream_hold(o->hold_me, 1);
   if (o->free_me) {
     sl_stream *s = o->free_me;
     o->free_me = NULL;
@@ -249,6 +252,43 @@ TEST(slow_sink_drops_and_counts_never_blocks) {
   push_rec(s, 99, 1, 0); /* room again */
   sl_engine_run_for(&e, 0);
   CHECK_INT(o.n, 5);
+  sl_stream_free(s);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(held_sink_gets_one_item_at_a_time) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  out o = {0};
+  sl_stream *s = sl_stream_new(&e);
+  sl_stream_sink(s, sink, &o, 3);
+  o.hold_me = s; /* a consumer still busy after each call */
+  for (int i = 0; i < 5; i++)
+    push_rec(s, i, 100 - i, 0);
+  CHECK_INT(s->lagged, 2);
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(o.n, 1);    /* one item, then held */
+  push_rec(s, 9, 1, 0); /* the buffer has room for one again */
+  push_rec(s, 9, 1, 0);
+  CHECK_INT(s->lagged, 3);
+  sl_engine_run_for(&e, 1000);
+  CHECK_INT(o.n, 1);
+  for (int k = 2; k <= 4; k++) { /* each release lets exactly one through */
+    sl_stream_hold(s, 0);
+    sl_engine_run_for(&e, 0);
+    CHECK_INT(o.n, k);
+  }
+  CHECK_DBL(o.first[1], 99, 0);
+  CHECK_DBL(o.first[2], 98, 0);
+  CHECK_DBL(o.first[3], 1, 0);
+  sl_stream_end(s); /* the end waits for the release too */
+  sl_engine_run_for(&e, 0);
+  CHECK_INT(o.n, 4);
+  o.hold_me = NULL;
+  sl_stream_hold(s, 0);
+  sl_engine_run_for(&e, 0);
+  REQUIRE(o.n == 5);
+  CHECK_INT(o.kinds[4], SL_ITEM_NONE);
   sl_stream_free(s);
   CHECK_INT(sl_engine_close(&e), 0);
 }

@@ -169,12 +169,14 @@ typedef struct evlog {
 
 static void on_events(sl_engine *e, void *ud) {
   void **u = ud;
-  sl_bcast_rx *rx = u[0];
+  sl_bus_sub *rx = u[0];
   evlog *log = u[1];
   sl_event ev;
-  while (sl_bcast_try_recv(rx, &ev) == 0)
+  while (sl_bus_sub_next(rx, &ev, NULL) == 0) {
     if (log->n < 64)
       log->types[log->n++] = ev.type;
+    sl_event_free(&ev);
+  }
 }
 
 TEST(a_small_flight_in_c) {
@@ -183,9 +185,9 @@ TEST(a_small_flight_in_c) {
   sl_swarm sw;
   REQUIRE(sl_swarm_init(&sw, &e, NULL) == 0);
   evlog log = {{0}, 0};
-  sl_bcast_rx *rx = sl_bcast_subscribe(&sw.bus.ch);
+  sl_bus_sub *rx = sl_bus_subscribe(&sw.bus, -1, NULL, 0);
   void *ud[2] = {rx, &log};
-  sl_bcast_rx_set_notify(rx, on_events, ud);
+  sl_bus_sub_set_notify(rx, on_events, ud);
   uint32_t id;
   REQUIRE(sl_swarm_spawn_drone(&sw, sl_v3(0, 0, 0), 100, NULL, &id) == 0);
   CHECK_INT(id, 0);
@@ -208,7 +210,7 @@ TEST(a_small_flight_in_c) {
   CHECK_INT(sl_drone_move_to(&sw, 9, sl_v3(1, 1, 1)), SL_ESTOPPED);
   sl_swarm_shutdown(&sw, 0);
   CHECK(sl_swarm_drone(&sw, id) == NULL);
-  sl_bcast_unsubscribe(rx);
+  sl_bus_unsubscribe(rx);
   CHECK_INT(sl_engine_close(&e), 0);
   sl_swarm_free(&sw);
 }

@@ -5,20 +5,16 @@
 -- works wherever an area is taken.  The waypoints come from the C core, the
 -- same code missions use.
 local core = require "starling.core"
+local check = require "starling.check"
 
 local Area = {}
 Area.__index = Area
 Area.__name = "starling.area"
 
+-- A corner {x=, y=}: finite, within the coordinates the engine takes.
 local function point(fname, p, what)
-  if type(p) ~= "table" then
-    error(("%s: '%s' must be a table {x=, y=} (got %s)"):format(fname, what, type(p)), 3)
-  end
-  local x, y = p.x or p[1], p.y or p[2]
-  if type(x) ~= "number" or type(y) ~= "number" then
-    error(("%s: '%s' needs numbers x and y"):format(fname, what), 3)
-  end
-  return { x = x, y = y }
+  local q = check.position(fname, ("option '%s'"):format(what), p, 3)
+  return { x = q.x, y = q.y }
 end
 
 --- starling.area{min = {x=, y=}, max = {x=, y=}, altitude = 30}; with no
@@ -35,8 +31,11 @@ local function new(opts)
   local min = opts.min and point(fname, opts.min, "min") or { x = 0, y = 0 }
   local max = opts.max and point(fname, opts.max, "max") or { x = 100, y = 100 }
   local altitude = opts.altitude or 30
-  if type(altitude) ~= "number" then
-    error(fname .. ": option 'altitude' must be a number", 2)
+  if type(altitude) ~= "number" or not check.finite(altitude) then
+    error(("%s: option 'altitude' must be a finite number (got %s)"):format(fname,
+      type(altitude) == "number" and check.show(altitude) or type(altitude)), 2)
+  elseif math.abs(altitude) > check.COORD_MAX then
+    error(("%s: option 'altitude' must be within ±1e9 m (got %s)"):format(fname, check.show(altitude)), 2)
   end
   if min.x > max.x or min.y > max.y then
     error(fname .. ": min must not exceed max", 2)
@@ -52,7 +51,17 @@ end
 
 --- Whether a position lies in the area (horizontally; edges included).
 function Area:contains(pos)
+  if type(pos) ~= "table" then
+    error(("area:contains: a position must be a table {x=, y=, z=} or {x, y, z} (got %s)"):format(type(pos)), 2)
+  end
   local x, y = pos.x or pos[1], pos.y or pos[2]
+  for _, cv in ipairs{ { "x", x }, { "y", y } } do
+    local c, v = cv[1], cv[2]
+    if type(v) ~= "number" then
+      error(("area:contains: position needs a number %s%s"):format(c, v == nil and "" or
+        (" (got %s)"):format(type(v))), 2)
+    end
+  end
   return x >= self.min.x and x <= self.max.x and y >= self.min.y and y <= self.max.y
 end
 
@@ -60,6 +69,10 @@ end
 -- through the middle when none fits), alternating direction, two waypoints
 -- a row, at the altitude.  spacing defaults to 100.
 function Area:waypoints(spacing)
+  if spacing ~= nil and (type(spacing) ~= "number" or not (spacing > 0) or spacing == math.huge) then
+    error(("area:waypoints: spacing must be a number > 0 (got %s)"):format(
+      type(spacing) == "number" and check.show(spacing) or type(spacing)), 2)
+  end
   return core.waypoints(self, spacing)
 end
 

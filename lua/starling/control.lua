@@ -12,7 +12,9 @@
 --   Q            the engine is shutting down (after :quit)
 --
 -- Each client has a session of its own (lua/starling/repl.lua): its own
--- globals, its own :watch and :formation team, gone when it disconnects;
+-- globals, its own :watch and :formation team, and what it created
+-- (subscriptions, queues, timers, tasks, actors), all gone when it
+-- disconnects;
 -- its print writes to it (io.write still goes to the engine's stdout).
 -- Remote evaluations run under an instruction budget (a remote Ctrl+C
 -- cannot reach an evaluation that holds the loop), 100 million by default.
@@ -35,9 +37,11 @@ end
 function M.serve(swarm, addr, opts)
   opts = opts or {}
   local sessions = {}
+  local streams = {} -- client id -> more(): a listing being sent
   local handlers = {}
   function handlers.connect(c)
-    local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000 }
+    local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000,
+      own = true }
     s.write = function(text) send_output(c, text) end
     s.state.write = function(text) send_output(c, text) end
     -- print at this prompt prints here, not on the engine's terminal
@@ -58,8 +62,13 @@ function M.serve(swarm, addr, opts)
       if text:sub(1, 1) ~= " " then kind = nil else text = text:sub(2) end
     end
     if kind == "L" then
-      local out, action = s:feed(text or "")
+      local out, action, more = s:feed(text or "")
       send_output(c, out)
+      if action == "stream" then -- a long listing: a slice per drain
+        streams[c.id] = more
+        handlers.drain(c)
+        return
+      end
       if action == "quit" then
         c:send("Q\n")
         if opts.on_quit then opts.on_quit() end
@@ -75,12 +84,27 @@ function M.serve(swarm, addr, opts)
       c:send("E unknown message (send 'L <line>', 'C <text>' or 'I')\n")
     end
   end
+  -- The next slice of a client's listing, once what it was sent is
+  -- written down to 256 KiB (lsl_control.c): never more than a slice per
+  -- loop turn, never past the client's 4 MiB; the prompt at the end.
+  function handlers.drain(c)
+    local more, s = streams[c.id], sessions[c.id]
+    if more == nil or s == nil then return end
+    local text = more()
+    if text == nil then
+      streams[c.id] = nil
+      c:send("P " .. s:prompt() .. "\n")
+      return
+    end
+    send_output(c, text)
+    c:when_drained()
+  end
   function handlers.close(c)
+    streams[c.id] = nil
     local s = sessions[c.id]
     if s == nil then return end
     sessions[c.id] = nil
-    if s.state.watch then s.state.watch:cancel() end
-    if s.state.team then s.state.team:release() end
+    s:close()
   end
   return core.control_listen(swarm, addr, handlers)
 end

@@ -103,11 +103,20 @@ local function distance(a, b)
   return prev[#b]
 end
 
+-- A typo is a few edits from the name meant: a suggestion is at most a
+-- third of the name's length away (and at most MAX_EDITS).  Two names
+-- whose lengths differ by more than that are not compared (the distance is
+-- at least the difference), so a misspelt name of a megabyte costs nothing.
+local MAX_EDITS = 8
+
 local function suggest(bad, candidates)
   local best, bestd
+  local limit = math.min(MAX_EDITS, math.max(1, #bad // 3))
   for _, c in ipairs(candidates) do
-    local d = distance(bad, c)
-    if d <= math.max(1, #bad // 3) and (not bestd or d < bestd) then best, bestd = c, d end
+    if math.abs(#c - #bad) <= limit then
+      local d = distance(bad, c)
+      if d <= limit and (not bestd or d < bestd) then best, bestd = c, d end
+    end
   end
   return best and (" (did you mean '" .. best .. "'?)") or ""
 end

@@ -5,15 +5,22 @@
 -- follow API.md to the letter; slots() places them: each offset is rotated
 -- by opts.heading in the horizontal plane and added to opts.center (whose z
 -- is the altitude).  Nothing here needs a swarm.
+local check = require "starling.check"
+
 local M = {}
 
 local sqrt, ceil, floor, cos, sin, pi = math.sqrt, math.ceil, math.floor, math.cos, math.sin, math.pi
 
--- A number that is neither nan nor infinite; how to show one that is not
+-- A number that is neither nan nor infinite; how to show one in an error
 -- (0/0 prints as -nan on some machines).  team.lua uses them too.
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-local function show(v) return v ~= v and "nan" or tostring(v) end
+local finite, show = check.finite, check.show
 M._finite, M._show = finite, show
+
+-- Slots lie within the coordinates the engine takes (1e9 m), and there
+-- are at most MAX_SLOTS of them (a team flies at most 4,096).
+local COORD_MAX = check.COORD_MAX
+local MAX_SLOTS = 1000000
+local function in_range(v) return finite(v) and math.abs(v) <= COORD_MAX end
 
 -- Options every kind takes; each built-in adds its own below.
 local COMMON = { center = true, heading = true }
@@ -22,7 +29,10 @@ local function positive(fname, opts, key, default)
   local v = opts[key]
   if v == nil then return default end
   if type(v) ~= "number" or not finite(v) or v <= 0 then
-    error(("%s: option '%s' must be a positive number (got %s)"):format(fname, key, tostring(v)), 5)
+    error(("%s: option '%s' must be a positive number (got %s)"):format(fname, key,
+      type(v) == "number" and show(v) or tostring(v)), 5)
+  elseif v > COORD_MAX then
+    error(("%s: option '%s' must be at most 1e9 m (got %s)"):format(fname, key, show(v)), 5)
   end
   return v
 end
@@ -65,8 +75,9 @@ function builtin.grid(n, opts, fname)
   local cols = opts.cols
   if cols == nil then
     cols = ceil(sqrt(n))
-  elseif type(cols) ~= "number" or cols ~= floor(cols) or cols < 1 then
-    error(("%s: option 'cols' must be a positive integer (got %s)"):format(fname, tostring(cols)), 4)
+  elseif type(cols) ~= "number" or not finite(cols) or cols ~= floor(cols) or cols < 1 then
+    error(("%s: option 'cols' must be a positive integer (got %s)"):format(fname,
+      type(cols) == "number" and show(cols) or tostring(cols)), 4)
   end
   cols = floor(cols)
   local rows = ceil(n / cols)
@@ -146,6 +157,9 @@ local function check_center(fname, c)
   if not (finite(x) and finite(y) and finite(z)) then
     error(("%s: option 'center' must be finite (got %s, %s, %s)"):format(fname, show(x), show(y), show(z)), 4)
   end
+  if not (in_range(x) and in_range(y) and in_range(z)) then
+    error(("%s: option 'center' must be within ±1e9 m (got %s, %s, %s)"):format(fname, show(x), show(y), show(z)), 4)
+  end
   return x, y, z
 end
 
@@ -161,6 +175,8 @@ function M._slots(fname, kind, n, opts)
   end
   if math.type(n) ~= "integer" or n < 1 then
     error(("%s: the number of slots must be a positive integer (got %s)"):format(fname, tostring(n)), 3)
+  elseif n > MAX_SLOTS then
+    error(("%s: the number of slots must be a positive integer up to %d (got %d)"):format(fname, MAX_SLOTS, n), 3)
   end
   if type(opts) ~= "table" then
     error(("%s: options must be a table with at least 'center' (got %s)"):format(fname, type(opts)), 3)
@@ -219,7 +235,7 @@ function M._slots(fname, kind, n, opts)
   end
   for i = 1, n do
     local p = out[i]
-    if not (finite(p.x) and finite(p.y) and finite(p.z)) then
+    if not (in_range(p.x) and in_range(p.y) and in_range(p.z)) then
       error(("%s: the %s's slot %d is out of range (center and options too large)"):format(fname, kind, i), 3)
     end
   end

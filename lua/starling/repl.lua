@@ -15,6 +15,14 @@
 -- coroutine too -- and not the swarm; a remote session also has a budget.  The terminal
 -- (engine/cli) and the control socket both drive sessions through feed(),
 -- complete() and interrupt().
+--
+-- A session made with `own = true` (a control client's) ends with its
+-- client: its `swarm` is the real one's methods with a memory of what they
+-- create -- subscriptions and queues (on, events), timers (after, every),
+-- tasks (spawn, run_mission), actors -- and close() ends them all, as it
+-- ends the session's :watch and releases its :formation team.  Whatever
+-- runs later in the session's name (a handler, a task) reaches the same
+-- `swarm`, so what it creates is the session's too.
 local core = require "starling.core"
 local shorthand = require "starling.shorthand"
 
@@ -23,17 +31,99 @@ local M = {}
 local Session = {}
 Session.__index = Session
 
---- M.session{swarm, starling, write, budget} -> session.  write(text)
+-- What the swarm's methods create, and how each is ended.
+local ENDS = { on = "cancel", events = "cancel", after = "cancel", every = "cancel",
+  spawn = "cancel", run_mission = "cancel", actor = "stop" }
+
+-- Whether an owned object has ended by itself (then it is forgotten).
+local function ended(v)
+  local ok, done = pcall(function()
+    if v.active then return not v:active() end
+    if v.alive then return not v:alive() end
+    local st = v.status
+    return st ~= nil and st ~= "running"
+  end)
+  return ok and done
+end
+
+-- The swarm as a session that owns what it creates sees it: a table whose
+-- methods call the real swarm's (self replaced) and remember what the
+-- creating ones return, in `owned` (pruned of what ended by itself, so it
+-- holds about what is alive).
+local function owning_swarm(real, owned)
+  local methods, proxy = {}, {}
+  local count, limit = 0, 64
+  local function remember(v)
+    if v == nil then return end
+    owned[v] = true
+    count = count + 1
+    if count > limit then
+      count = 0
+      for o in pairs(owned) do
+        if ended(o) then owned[o] = nil else count = count + 1 end
+      end
+      limit = math.max(64, 2 * count)
+    end
+  end
+  for name, f in pairs(core.swarm_methods) do
+    if type(f) == "function" then
+      if ENDS[name] then
+        methods[name] = function(self, ...)
+          local r = table.pack(f(self == proxy and real or self, ...))
+          if r[1] ~= nil then remember(r[1]) end
+          return table.unpack(r, 1, r.n)
+        end
+      else
+        methods[name] = function(self, ...) return f(self == proxy and real or self, ...) end
+      end
+    end
+  end
+  setmetatable(methods, { __index = function(_, k) -- fields, and methods added later
+    local v = real[k]
+    if type(v) ~= "function" then return v end
+    return function(self, ...) return v(self == proxy and real or self, ...) end
+  end })
+  return setmetatable(proxy, { __index = methods, __tostring = function() return tostring(real) end,
+    __name = "starling.swarm (session)" })
+end
+
+--- M.session{swarm, starling, write, budget, own} -> session.  write(text)
 -- shows text (asynchronous output such as :watch lines uses it too);
--- budget, if given, caps the instructions one evaluation may run.
+-- budget, if given, caps the instructions one evaluation may run; own:
+-- what the session creates ends with it (close()).
 function M.session(opts)
-  local env = setmetatable({ swarm = opts.swarm, starling = opts.starling }, { __index = _G })
+  local owned = opts.own and {} or nil
+  local env = setmetatable({ swarm = owned and owning_swarm(opts.swarm, owned) or opts.swarm,
+    starling = opts.starling }, { __index = _G })
   local s = setmetatable({
     swarm = opts.swarm, env = env, write = opts.write or io.write, buffer = nil,
-    state = {}, budget = opts.budget,
+    state = {}, budget = opts.budget, own = owned,
   }, Session)
   s.state.write = function(text) s.write(text .. "\n") end
   return s
+end
+
+--- session:close(): ends the session's :watch, releases its :formation
+-- team and (own = true) ends what it created.  Errors (an object already
+-- gone) are ignored: closing must finish.
+function Session:close()
+  if self.state.watch then pcall(self.state.watch.cancel, self.state.watch); self.state.watch = nil end
+  if self.state.team then pcall(self.state.team.release, self.state.team); self.state.team = nil end
+  local owned = self.own
+  if owned == nil then return end
+  self.own = {}
+  for v in pairs(owned) do
+    local how = ENDS.on -- cancel, or stop for an actor
+    if type(v.stop) == "function" and type(v.alive) == "function" then how = ENDS.actor end
+    pcall(function() v[how](v) end)
+  end
+end
+
+--- session:owned() -> how many objects the session holds to end at close.
+function Session:owned()
+  local n = 0
+  for _ in pairs(self.own or {}) do n = n + 1 end
+  return n
 end
 
 --- The prompt to show: "> " or ">> " inside an incomplete chunk.
@@ -95,11 +185,20 @@ function M.show(v) return (show(v, 0, {}, "")) end
 
 -- Evaluation ------------------------------------------------------------
 
---- session:feed(line) -> text to show (may be ""), and "quit" after :quit.
+--- session:feed(line) -> text to show (may be ""), and "quit" after :quit;
+-- or "", "stream", more: a long listing whose carrier shows more() (the
+-- next lines, each ending in a newline; nil at the end) a slice per loop
+-- turn, then the prompt.
 function Session:feed(line)
   if self.buffer == nil and line:match("^%s*:") then
-    local ok, text, action = pcall(shorthand.run, self.swarm, line, self.state)
+    local ok, text, action, more = pcall(shorthand.run, self.swarm, line, self.state)
     if not ok then return "error: " .. tostring(text) .. "\n" end
+    if action == "stream" then
+      return "", "stream", function()
+        local t = more()
+        return t and t .. "\n"
+      end
+    end
     return (text ~= "" and text .. "\n" or ""), action
   end
   local src = self.buffer and (self.buffer .. "\n" .. line) or line

@@ -8,28 +8,9 @@
 -- refused until then, by name.
 local starling = require "starling"
 local core = require "starling.core"
+local eventlog = require "starling.eventlog"
 
 local M = {}
-
--- Events worth more (or less) than info.
-local LEVEL = {
-  drone_state = "debug", battery_low = "warn", drone_offline = "warn",
-  drone_restarted = "warn", actor_restarted = "warn", mission_failed = "warn",
-  supervisor_stopped = "error",
-}
-
--- An event as log fields: its scalars, and a target as target=ID threat=T.
-local function fields(ev)
-  local f = {}
-  for k, v in pairs(ev) do
-    if k == "target" and type(v) == "table" then
-      f.target, f.threat = v.id, v.threat
-    elseif k ~= "type" and k ~= "t" and type(v) ~= "table" then
-      f[k] = v
-    end
-  end
-  return f
-end
 
 --- Flies `mission`; returns the exit code: 0 when it finished, 1 when it
 -- failed or did not finish within `duration` seconds of swarm time, 130
@@ -46,19 +27,15 @@ function M.run(mission, opts)
     local why
     server, why = require("starling.control").serve(swarm, opts.control, {
       starling = starling, greeting = ("starling: mission '%s'"):format(mission.name),
-      on_quit = function() M.quit = true end })
+      -- the run stops at once, ticks or not (a paused swarm has none)
+      on_quit = function() M.quit = true; swarm:_stop_run() end })
     if not server then
       swarm:close()
       error(why, 0)
     end
     log("info", "control socket listening", { address = server.address })
   end
-  swarm:on("*", function(ev)
-    local level = LEVEL[ev.type] or "info"
-    -- the fields table only for a line that will be written (drone_state,
-    -- the most frequent, is at debug)
-    if core.log_enabled("event", level) then swarm:_log(level, "event", ev.type, fields(ev)) end
-  end)
+  local events = eventlog.attach(swarm)
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
   log("info", "fleet spawned", { drones = n, seed = opts.seed or 1,
@@ -72,7 +49,9 @@ function M.run(mission, opts)
   end
   log("info", "mission started", { mission = mission.name })
   local duration = opts.duration or 3600
-  core.catch_interrupts()
+  -- On the real clock the catcher also wakes the loop on a signal: a
+  -- paused swarm has no tick after which the predicate would be asked.
+  local catcher <close> = core.catch_interrupts(real and swarm or nil)
   M.quit = false
   local finished = swarm:run_until(function()
     return task.status ~= "running" or core.interrupted() ~= nil or M.quit
@@ -104,6 +83,7 @@ function M.run(mission, opts)
   if server then server:close() end
   log("info", "Initiating swarm shutdown")
   swarm:shutdown{}
+  events:close() -- says so if any event was lost
   log("info", "Swarm shutdown complete")
   return code
 end
@@ -177,6 +157,42 @@ function M.parse(args)
   return opts
 end
 
+-- Options that only a mission file takes (API.md's v2 amendments): a
+-- plain script makes its own swarm and would ignore them.
+local MISSION_ONLY = { ["--drones"] = true, ["--seed"] = true, ["--duration"] = true, ["--set"] = true }
+
+--- Before `starling run FILE args...` runs FILE, which may turn out to be
+-- a plain script: when args hold mission-only options, starling.swarm is
+-- refused until M.plain_done(), so a plain script cannot fly a swarm that
+-- ignores them (a mission file makes no swarm while it loads).  Returns
+-- the refusal message (nil when args hold none); M.refused is set once the
+-- refusal was raised.
+function M.plain_guard(file, args)
+  local names, seen = {}, {}
+  for _, a in ipairs(args or {}) do
+    if MISSION_ONLY[a] and not seen[a] then seen[a] = true; names[#names + 1] = a end
+  end
+  if #names == 0 then return nil end
+  local msg = ("%s %s of a mission file, but %s is a plain script (it makes its own swarm and "
+    .. "returns no mission)"):format(table.concat(names, ", "), #names == 1 and "is an option" or "are options",
+    file)
+  local real, active = starling.swarm, true
+  M.refusal, M.refused = msg, false
+  starling.swarm = function(...) -- a mission file may have kept it: it works once the file loaded
+    if not active then return real(...) end
+    M.refused = true
+    error(msg, 0)
+  end
+  M.plain_done = function()
+    active = false
+    starling.swarm = real
+    M.plain_done = function() end
+  end
+  return msg
+end
+
+function M.plain_done() end
+
 --- starling run FILE args...: the exit code (2 for bad options or params).
 function M.main(mission, args)
   local opts, err = M.parse(args or {})
@@ -211,6 +227,7 @@ function M.repl_setup(args)
   if opts.duration then return nil, "--duration is for starling run" end
   if not opts.log and (os.getenv("STARLING_LOG") or "") == "" then core.log_configure("warn,repl=info") end
   local swarm = starling.swarm{ seed = opts.seed or 1, clock = "real", speed = opts.speed }
+  eventlog.attach(swarm) -- battery_low, offline, restarts: warn, shown by default
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
   local repl = require "starling.repl"

@@ -13,6 +13,7 @@ local lpeg = require "lpeg"
 local core = require "starling.core"
 local filter = require "starling.filter"
 local formation = require "starling.formation"
+local check = require "starling.check"
 
 local P, R, S, C, Cg, Ct, Cp = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Cg, lpeg.Ct, lpeg.Cp
 
@@ -25,7 +26,8 @@ local word = C(alpha * (alpha + R "09") ^ 0)
 local digits = R "09" ^ 1
 -- An id: digits that fit an integer (20 digits do not: no such drone).
 local int = C(digits) / function(d) return math.tointeger(tonumber(d)) or -1 end
-local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)) / tonumber
+local number = C(S "+-" ^ -1 * (digits * (P "." * R "09" ^ 0) ^ -1 + P "." * digits)
+  * (S "eE" * S "+-" ^ -1 * digits) ^ -1) / tonumber
 local item = Ct(Cg(Cp(), "at") * int * (P "-" * int) ^ -1)
 local list = Ct(item * (P "," * item) ^ 0)
 local stop = sp1 + -P(1) -- an argument ends at a blank or the end of the line
@@ -45,18 +47,30 @@ local KIND = {
   topic = { word * #stop, "a command name" },
 }
 
--- Each command: its arguments (name, kind, optional?) and what it says.
+-- Ranges of numbers, checked in the grammar so that a number the engine
+-- would refuse is answered at its column: a test and what it says.
+local COORD_MAX = check.COORD_MAX
+local RANGE = {
+  coord = { function(v) return math.abs(v) <= COORD_MAX end, "a coordinate within ±1e9 m" },
+  factor = { function(v) return v > 0 and v <= 10000 end, "a factor in (0, 10000]" },
+  size = { function(v) return v > 0 and v <= COORD_MAX end, "a radius or spacing in (0, 1e9] m" },
+}
+
+-- Each command: its arguments (name, kind, optional?, range) and what it
+-- says.
 local COMMANDS = {
-  ["goto"] = { { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "z", "num", true },
-    help = ":goto SEL X Y [Z]        fly to a point (Z 30)" },
-  patrol = { { "sel", "sel" }, { "x0", "num" }, { "y0", "num" }, { "x1", "num" }, { "y1", "num" },
-    { "altitude", "num", true }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
+  ["goto"] = { { "sel", "sel" }, { "x", "num", false, "coord" }, { "y", "num", false, "coord" },
+    { "z", "num", true, "coord" }, help = ":goto SEL X Y [Z]        fly to a point (Z 30)" },
+  patrol = { { "sel", "sel" }, { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" },
+    { "x1", "num", false, "coord" }, { "y1", "num", false, "coord" },
+    { "altitude", "num", true, "coord" }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
   rtb = { { "sel", "sel" }, help = ":rtb SEL                 return to base" },
   stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
   status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
-  formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num" }, { "y", "num" }, { "size", "num", true },
+  formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
+    { "y", "num", false, "coord" }, { "size", "num", true, "size" },
     help = ":formation KIND SEL X Y [R]  a team of SEL in formation at (X, Y, 30); R: radius or spacing" },
-  speed = { { "factor", "num" }, help = ":speed K                 run time K times faster (real clock)" },
+  speed = { { "factor", "num", false, "factor" }, help = ":speed K                 run time K times faster (real clock)" },
   pause = { help = ":pause                   freeze the swarm's time" },
   resume = { help = ":resume                  time runs again" },
   watch = { { "id", "watch" }, help = ":watch ID | off          a status line for drone ID every second" },
@@ -98,6 +112,12 @@ function M.parse(line)
       end
       if a[2] == "kind" and not formation.known(v) then
         fail(at, ("a formation kind, not '%s'"):format(v))
+      end
+      local range = RANGE[a[4]]
+      if range and not range[1](v) then
+        local what = range[2]
+        if not what:find(a[1], 1, true) then what = what .. " (" .. a[1] .. ")" end
+        fail(at, ("%s (not %s)"):format(what, line:sub(at, after - 1)))
       end
       cmd[a[1]], cmd.pos[a[1]] = v, at
       pos = after
@@ -155,14 +175,19 @@ local function each(drones, verb, fn)
   return table.concat(lines, "\n")
 end
 
---- M.run(swarm, line, state) -> text to show, and "quit" for :quit.
--- `state` is the session's (its formation team, its watch timer).  A bad
--- line raises nothing: its text is the error.
+-- A :status of more drones than this is a stream: its lines come a slice
+-- at a time, so that listing 100,000 drones never holds the loop.
+M.STATUS_SLICE = 1000
+
+--- M.run(swarm, line, state) -> text to show, and "quit" for :quit, or
+-- "", "stream", more for a long :status (more() -> the next lines, nil
+-- at the end).  `state` is the session's (its formation team, its watch
+-- timer).  A bad line raises nothing: its text is the error.
 function M.run(swarm, line, state)
   local cmd, err = M.parse(line)
   if not cmd then return err end
-  local ok, res, extra = pcall(M.execute, swarm, cmd, line, state or {})
-  if ok then return res, extra end
+  local ok, res, extra, more = pcall(M.execute, swarm, cmd, line, state or {})
+  if ok then return res, extra, more end
   if getmetatable(res) ~= Failure then error(res, 0) end
   return filter.report("bad command", line, res.pos, "expected " .. res.msg)
 end
@@ -215,14 +240,27 @@ function M.execute(swarm, cmd, line, state)
   end
   local drones = select(swarm, cmd.sel, line, cmd.pos.sel)
   if n == "status" then
-    local lines = {}
-    for _, d in ipairs(drones) do lines[#lines + 1] = status_line(d) end
-    if #lines == 0 then return "no drone" end
-    return table.concat(lines, "\n")
+    if #drones == 0 then return "no drone" end
+    local i = 0
+    local function more()
+      if i >= #drones then return nil end
+      local lines = {}
+      for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do lines[#lines + 1] = status_line(drones[k]) end
+      i = i + M.STATUS_SLICE
+      return table.concat(lines, "\n")
+    end
+    if #drones <= M.STATUS_SLICE then return more() end
+    return "", "stream", more
   elseif n == "goto" then
     local to = { x = cmd.x, y = cmd.y, z = cmd.z or 30 }
     return each(drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
   elseif n == "patrol" then
+    -- as many rows of 100 m as the engine flies (area.c: 100,000)
+    local depth = math.abs(cmd.y1 - cmd.y0)
+    if depth >= 50 and (depth - 50) // 100 + 1 > 100000 then
+      fail(cmd.pos.y1, ("an area at most 10000000 m deep (100,000 rows of 100 m), not %s"):format(
+        check.show(depth)))
+    end
     local area = require("starling.area").new{ min = { math.min(cmd.x0, cmd.x1), math.min(cmd.y0, cmd.y1) },
       max = { math.max(cmd.x0, cmd.x1), math.max(cmd.y0, cmd.y1) }, altitude = cmd.altitude or 30 }
     return each(drones, "patrolling", function(d) return d:patrol(area) end)

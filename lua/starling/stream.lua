@@ -9,17 +9,40 @@
 -- their consumer fell behind.
 local core = require "starling.core"
 local filter = require "starling.filter"
+local check = require "starling.check"
 
 local M = {}
 local Stream = {}
 
 local DEFAULT_CAPACITY = 1024
+-- The most items a sink buffers, a window holds or collect waits for (as
+-- a channel's capacity).
+local MAX_ITEMS = 16777216
 
+-- Seconds as the clock counts them: whole microseconds, up to 1e12 s.
 local function check_seconds(fname, seconds, argn)
-  if type(seconds) ~= "number" or not (seconds > 0) or seconds ~= seconds
-      or seconds == math.huge then
-    error(("bad argument #%d to '%s' (positive number of seconds expected, got %s)")
-      :format(argn, fname, type(seconds) == "number" and tostring(seconds) or type(seconds)), 3)
+  local why
+  if type(seconds) ~= "number" or not (seconds > 0) or seconds == math.huge then
+    why = ""
+  elseif seconds > 1e12 then
+    why = ", more than 1e12"
+  elseif math.floor(seconds * 1e6 + 0.5) == 0 then
+    why = ", below the clock's 1 µs resolution"
+  end
+  if why then
+    error(("bad argument #%d to '%s' (positive number of seconds expected, got %s%s)")
+      :format(argn, fname, type(seconds) == "number" and check.show(seconds) or type(seconds), why), 3)
+  end
+end
+
+-- A count of items: an integer in 1..MAX_ITEMS.
+local function check_count(fname, n, argn)
+  if math.type(n) ~= "integer" or n < 1 then
+    error(("bad argument #%d to '%s' (positive integer expected, got %s)")
+      :format(argn, fname, type(n) == "number" and check.show(n) or type(n)), 3)
+  elseif n > MAX_ITEMS then
+    error(("bad argument #%d to '%s' (positive integer up to %d expected, got %d)")
+      :format(argn, fname, MAX_ITEMS, n), 3)
   end
 end
 
@@ -86,10 +109,7 @@ end
 -- of the batch, or when it holds `max_count` (default: no limit).
 function Stream:window(seconds, max_count)
   check_seconds("window", seconds, 1)
-  if max_count ~= nil and (math.type(max_count) ~= "integer" or max_count < 1) then
-    error(("bad argument #2 to 'window' (positive integer expected, got %s)")
-      :format(tostring(max_count)), 2)
-  end
+  if max_count ~= nil then check_count("window", max_count, 2) end
   return derive(self, { op = "window", seconds = seconds, max_count = max_count })
 end
 
@@ -127,13 +147,14 @@ end
 
 local function check_capacity(opts)
   if opts == nil then return DEFAULT_CAPACITY end
-  if type(opts) ~= "table" then error("sink options must be a table", 3) end
+  if type(opts) ~= "table" then error(("each: options must be a table (got %s)"):format(type(opts)), 3) end
   for k in pairs(opts) do
-    if k ~= "capacity" then error("unknown option '" .. tostring(k) .. "'", 3) end
+    if k ~= "capacity" then error(("each: unknown option %s"):format(check.show(k)), 3) end
   end
   local cap = opts.capacity or DEFAULT_CAPACITY
-  if math.type(cap) ~= "integer" or cap < 1 then
-    error("option 'capacity' must be a positive integer", 3)
+  if math.type(cap) ~= "integer" or cap < 1 or cap > MAX_ITEMS then
+    error(("each: option 'capacity' must be an integer in 1..%d (got %s)"):format(MAX_ITEMS,
+      type(cap) == "number" and check.show(cap) or type(cap)), 3)
   end
   return cap
 end
@@ -151,9 +172,7 @@ end
 --- Waits for the next `n` items and returns them as an array, or nil,
 -- "timeout" if `timeout` seconds pass first.
 function Stream:collect(n, timeout)
-  if math.type(n) ~= "integer" or n < 1 then
-    error("bad argument #1 to 'collect' (positive integer expected, got " .. tostring(n) .. ")", 2)
-  end
+  check_count("collect", n, 1)
   if timeout ~= nil then check_seconds("collect", timeout, 2) end
   return core.stream_sink(self.swarm, self.source, self.ops, n,
     math.max(n, DEFAULT_CAPACITY), timeout)

@@ -15,8 +15,12 @@
 -- over: its waiters get nil, "cancelled".
 local core = require "starling.core"
 local formation = require "starling.formation"
+local check = require "starling.check"
 
 local M = {}
+
+-- The most drones one formation assigns (core.assign's limit).
+local MAX_MEMBERS = 4096
 
 local Team = {}
 Team.__index = Team
@@ -70,12 +74,13 @@ function M.team(swarm, what, opts)
       or type(near.y or near[2]) ~= "number") then
     error(fname .. ": option 'near' must be a position {x=, y=[, z=]}", 2)
   end
+  if near ~= nil then near = check.position(fname, "option 'near'", near, 2) end
   local ids
   if math.type(what) == "integer" then
     if what < 1 then
       error(("%s: the team size must be at least 1 (got %d)"):format(fname, what), 2)
     end
-    ids = swarm:_team_pick(what, near and pos3(near) or { x = 0, y = 0, z = 0 })
+    ids = swarm:_team_pick(what, near or { x = 0, y = 0, z = 0 })
     if ids == nil then return nil, "not_enough_drones" end
   elseif type(what) == "table" then
     if near ~= nil then error(fname .. ": option 'near' is for a team of n drones, not a list", 2) end
@@ -184,6 +189,10 @@ function Team:formation(kind, opts)
   end
   if #ids == 0 then return nil, "actor_stopped" end
   local slots = formation._slots("team:formation", kind, #ids, opts)
+  if #ids > MAX_MEMBERS then
+    error(("team:formation: a formation flies at most %d drones (this team has %d)"):format(
+      MAX_MEMBERS, #ids), 2)
+  end
   local slot_of = core.assign(from, slots)
   self._ids = ids
   end_formation(self)
@@ -222,8 +231,9 @@ function Team:move(offset)
       error(("team:move: offset %s must be finite (got %s)"):format(c, formation._show(o[c])), 2)
     end
   end
+  local function in_range(v) return finite(v) and math.abs(v) <= check.COORD_MAX end
   for _, s in ipairs(f._slots) do
-    if not (finite(s.x + o.x) and finite(s.y + o.y) and finite(s.z + o.z)) then
+    if not (in_range(s.x + o.x) and in_range(s.y + o.y) and in_range(s.z + o.z)) then
       error("team:move: the offset takes the slots out of range", 2)
     end
   end
