@@ -8,15 +8,19 @@
  * that it comes after the reports of the same instant.  It reads drones
  * only through their published statuses and the grid built from them.
  *
- * Rules (API.md sections 4 and 5):
- *  - eligible: registered, online, no mission, idle, battery above
- *    low_battery (all as published);
+ * Rules (API.md sections 4 and 5, and its amendments):
+ *  - eligible: registered, online, no mission (as published, and as the
+ *    coordinator gave them: `assigned`), idle, battery above low_battery,
+ *    and, for a mission or a support flight, able to fly to its next
+ *    waypoint (or the target) and home holding low_battery (the exact
+ *    published battery, sl__drone_can_make_trip);
  *  - the best drone for a mission is the eligible one nearest (horizontally)
  *    to the area's centre, ties to the lowest id; for support, the eligible
  *    one nearest to the target, not the detector;
  *  - a mission whose drone leaves keeps its laps and its place in the lap
  *    and goes to the best eligible drone, or waits as pending; pending
- *    missions are assigned, oldest first, as soon as a drone is eligible;
+ *    missions are assigned, oldest first, as soon as a drone can take
+ *    them; a silent drone's mission is handed over when it goes offline;
  *  - each target is detected once, by the first drone that reports it.
  */
 #include <math.h>

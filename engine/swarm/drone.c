@@ -1,20 +1,22 @@
 /*
- * drone.c -- a drone: its actor, its state machine, its tick.
+ * drone.c -- a drone: its actor, its state machine, its tick, its energy.
  *
  * Each tick (API.md section 2), in this order:
  *   initializing      -> idle ("initialized"), nothing else that tick;
  *   battery           drains while airborne (every state but idle-at-base,
  *                     returning-at-base, charging, initializing and landed
- *                     at 0 %), kept to the nano-percent (milli-percent
- *                     rounded up, plus the fraction owed below it) so ten
- *                     0.1 s ticks at 1 %/s drain exactly one percent and
+ *                     at 0 %), kept exactly in nano-percent so ten 0.1 s
+ *                     ticks at 1 %/s drain exactly one percent and
  *                     0.004 %/s loses nothing to rounding; battery_low
  *                     once on reaching low_battery; airborne at 0 (even
  *                     told to fly on an empty battery) a forced landing
  *                     before it moves (emergency, "battery_depleted",
  *                     z = 0);
- *                     at or below critical_battery a drone not returning,
- *                     charging or in emergency returns ("low_battery");
+ *                     the return rule (API.md's amendments): a drone not
+ *                     returning, charging or in emergency turns home
+ *                     ("low_battery") when its battery is no more than the
+ *                     flight home from where this tick's move would leave
+ *                     it plus critical_battery (must_turn_home);
  *   movement          speed * tick metres towards the goal, or exactly onto
  *                     it within one step; closer than 1.0 m is arrival (the
  *                     position is set to the goal);
@@ -24,7 +26,8 @@
  *   returning         arrival at base: charging ("at_base"), or idle if full;
  *   charging          charge_rate % per second, idle ("charged") at 100.
  * An emergency drone holds position (velocity 0) and refuses move_to and
- * patrol; return_to_base and shutdown still work.
+ * patrol; return_to_base and shutdown still work.  A drone with a comms
+ * fault publishes nothing and hears no command until repaired (repair).
  */
 #include <math.h>
 #include <stdlib.h>
