@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flight.h"
 #include "swarm.h"
 
 const char *const sl_mission_status_names[] = {"pending", "assigned",

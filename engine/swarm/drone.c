@@ -1,5 +1,5 @@
 /*
- * drone.c -- a drone: its actor, its state machine, its tick, its energy.
+ * drone.c -- a drone: its actor, its state machine, its tick.
  *
  * Each tick (API.md section 2), in this order:
  *   initializing      -> idle ("initialized"), nothing else that tick;
@@ -16,7 +16,7 @@
  *                     returning, charging or in emergency turns home
  *                     ("low_battery") when its battery is no more than the
  *                     flight home from where this tick's move would leave
- *                     it plus critical_battery (must_turn_home);
+ *                     it plus critical_battery (flight.c);
  *   movement          speed * tick metres towards the goal, or exactly onto
  *                     it within one step; closer than 1.0 m is arrival (the
  *                     position is set to the goal);
@@ -29,10 +29,10 @@
  * patrol; return_to_base and shutdown still work.  A drone with a comms
  * fault publishes nothing and hears no command until repaired (repair).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "flight.h"
 #include "swarm.h"
 
 enum {
@@ -102,33 +102,12 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
 }
 
-/* Where one step of `s` metres from `pos` towards `goal` ends: onto the
- * goal from within a step, or a step along the straight line, and onto
- * the goal when closer than 1.0 m afterwards (arrival).  *dir gets the
- * unit direction of a step that did not arrive. */
-static inline sl_vec3 advance(sl_vec3 pos, sl_vec3 goal, double s, int *arrived,
-                              sl_vec3 *dir) {
-  double dist = sl_v3_dist(pos, goal);
-  if (dist > s + SL_ARRIVAL_SLACK) {
-    sl_vec3 u = sl_v3((goal.x - pos.x) / dist, (goal.y - pos.y) / dist,
-                      (goal.z - pos.z) / dist);
-    sl_vec3 p = sl_v3(pos.x + u.x * s, pos.y + u.y * s, pos.z + u.z * s);
-    if (sl_v3_dist(p, goal) >= 1.0 - SL_ARRIVAL_SLACK) {
-      *arrived = 0;
-      *dir = u;
-      return p;
-    }
-  }
-  *arrived = 1;
-  return goal;
-}
-
-/* One step of speed * tick towards `goal` (see advance).  Returns 1 on
+/* One step of speed * tick towards `goal` (sl__flight_step).  Returns 1 on
  * arrival. */
 static int step(sl_drone *d, sl_vec3 goal) {
   int arrived;
   sl_vec3 u;
-  d->pos = advance(d->pos, goal, d->step_m, &arrived, &u);
+  d->pos = sl__flight_step(d->pos, goal, d->step_m, &arrived, &u);
   d->vel = arrived
                ? sl_v3(0, 0, 0)
                : sl_v3(u.x * d->o.speed, u.y * d->o.speed, u.z * d->o.speed);
@@ -170,73 +149,6 @@ static int battery_full(const sl_drone *d) {
   return d->battery_np >= 100 * SL_NP_PER_PCT;
 }
 
-/* --- energy -------------------------------------------------------------- */
-
-int64_t sl__flight_ticks(double dist, double step) {
-  if (!(dist > 0))
-    return 0;
-  double k = floor((dist - 1.0 + SL_ARRIVAL_SLACK) / step) + 1;
-  if (!(k < 1e15)) /* a flight no battery could make, without overflow */
-    return INT64_C(1000000000000000);
-  return k < 1 ? 1 : (int64_t)k;
-}
-
-/* Whether `spare` nano-percent pays for `ticks` ticks of d's drain with
- * some left over: ticks * drain < spare, without overflow. */
-static int pays_for(const sl_drone *d, int64_t spare, int64_t ticks) {
-  if (spare <= 0)
-    return 0;
-  if (d->drain_np == 0)
-    return 1;
-  return ticks <= (spare - 1) / d->drain_np;
-}
-
-int sl__drone_can_make_trip(const sl_drone *d, const sl_drone_status *st,
-                            sl_vec3 dest) {
-  int64_t ticks = sl__flight_ticks(sl_v3_dist(st->pos, dest), d->step_m) +
-                  sl__flight_ticks(sl_v3_dist(dest, d->base), d->step_m);
-  return pays_for(d, st->battery_np - d->o.low_battery * SL_NP_PER_PCT, ticks);
-}
-
-/* Where this tick's move would take the drone if it carried on. */
-static sl_vec3 next_pos(const sl_drone *d) {
-  int arrived;
-  sl_vec3 u;
-  if (d->state == SL_DS_MOVING)
-    return advance(d->pos, d->goal, d->step_m, &arrived, &u);
-  if (d->state == SL_DS_PATROLLING && d->nwp > 0)
-    return advance(d->pos, d->wp[d->wpi], d->step_m, &arrived, &u);
-  return d->pos; /* hovering */
-}
-
-/* The return rule, checked every tick after the drain and before the
- * move, on the exact battery: were the drone to carry on, this tick's
- * move would take it where the straight flight home takes k ticks, k *
- * drain; it turns for home now when its battery is no more than that
- * plus critical_battery.  So a drone that turns lands with more than
- * critical_battery: one tick earlier it held more than the flight home
- * from here plus critical, and this tick's drain is one of those ticks.
- * Hovering at its base position (k = 0) this is v1's rule, battery <=
- * critical_battery (a whole-percent threshold compares the same rounded
- * up or not). */
-static int must_turn_home(const sl_drone *d) {
-  int64_t spare = d->battery_np - d->o.critical_battery * SL_NP_PER_PCT;
-  if (spare <= 0 || d->drain_np == 0)
-    return spare <= 0;
-  /* Most ticks, far from it: the flight home from where this tick's move
-   * would leave it (at most `dist + step` away) takes fewer than dist /
-   * step + 2 ticks, so with more than that many ticks' drain to spare it
-   * carries on -- decided without a square root. */
-  double x = (double)(spare - 2 * d->drain_np) * d->step_m,
-         w = (double)d->drain_np; /* x / w: that many metres of flight */
-  double dx = d->pos.x - d->base.x, dy = d->pos.y - d->base.y,
-         dz = d->pos.z - d->base.z;
-  if (x > 0 && x * x > (dx * dx + dy * dy + dz * dz) * (w * w))
-    return 0;
-  int64_t k = sl__flight_ticks(sl_v3_dist(next_pos(d), d->base), d->step_m);
-  return !pays_for(d, spare, k);
-}
-
 typedef struct scan {
   sl_swarm *sw;
   sl_drone *d;
@@ -272,7 +184,7 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
       return;
     }
     if (d->state != SL_DS_RETURNING && d->state != SL_DS_CHARGING &&
-        d->state != SL_DS_EMERGENCY && must_turn_home(d))
+        d->state != SL_DS_EMERGENCY && sl__drone_must_turn_home(d))
       go_home(sw, d, "low_battery");
   }
   switch (d->state) {

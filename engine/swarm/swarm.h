@@ -331,18 +331,6 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
 void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission);
 void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal);
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason);
-/* Energy (API.md's amendments).  The ticks a straight flight of `dist`
- * metres takes at `step` metres a tick under the arrival rule: steps of
- * `step` until less than 1.0 m is left, or onto the goal from within one
- * step -- floor((dist - 1) / step) + 1, at least 1 for any dist > 0, 0 for
- * none (nanometre slack as in the flight itself).  Each of those ticks
- * drains drain_np while the drone is airborne. */
-int64_t sl__flight_ticks(double dist, double step);
-/* Whether drone d, seen as `st` (position, exact battery), can fly to
- * `dest` and from there home and still hold low_battery: battery - (ticks
- * there + ticks home) * drain > low_battery. */
-int sl__drone_can_make_trip(const sl_drone *d, const sl_drone_status *st,
-                            sl_vec3 dest);
 int sl__coord_start(sl_swarm *sw);
 void sl__coord_health(sl_swarm *sw);
 /* What drones tell the coordinator (a message to its actor), and a

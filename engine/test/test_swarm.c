@@ -1,5 +1,6 @@
 /* Tests for the swarm domain in C: grid, area, registry, a small flight
  * (engine/swarm).  Behaviour in depth is in the busted specs. */
+#include "swarm/flight.h"
 #include "swarm/swarm.h"
 #include "t.h"
 
