@@ -43,23 +43,34 @@ describe("battery", function()
     assert.same({ { 0, 30, 2.0 } }, lows)
   end)
 
-  it("returns on its own at critical_battery, reason low_battery", function()
+  it("returns on its own near critical_battery, reason low_battery", function()
+    -- v1 turned at 15 % (t = 1.0).  The energy rule (API.md's amendments)
+    -- turns it when its battery is no more than the flight home plus 15 %:
+    -- tick j (t = 0.1 j) has 16 - 0.1 j % and would end j m up, j ticks
+    -- (0.1 j %) from home: 16 - 0.1 j <= 0.1 j + 15 first at j = 5.
     local swarm = starling.swarm{}
     local d = flying(swarm, { battery = 16 })
     local states = {}
     swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
     swarm:run_for(1.0)
-    assert.same({ { "returning", "low_battery", 1.0 } }, states)
-    assert.equal(15, d:battery())
+    assert.same({
+      { "returning", "low_battery", 0.5 },
+      { "charging", "at_base", 0.8 }, -- 4 m up after the turn: 15.2 % left
+    }, states)
+    assert.equal(17, d:battery()) -- 15.2 % + two ticks of charging: 16.2 %, rounded up
   end)
 
   it("makes a forced landing at 0 %", function()
+    -- The engine's own return rule never lets it get there (the spec
+    -- above); an emergency stop, which holds it in the air, does.
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{ battery = 1, low_battery = 0, critical_battery = 0 }
     d:move_to{ 0, 0, 100 }
-    swarm:run_for(0.5)
-    assert.equal("moving", d:state())
-    swarm:run_for(0.5)
+    swarm:run_for(0.3) -- 3 m up with 0.7 %
+    d:emergency_stop("operator")
+    swarm:run_for(0.2)
+    assert.equal("emergency", d:state())
+    swarm:run_for(0.5) -- 0.7 % lasts 7 ticks: empty at 1.0
     local st = d:status()
     assert.equal("emergency", st.state)
     assert.equal("battery_depleted", st.reason)
@@ -93,9 +104,11 @@ describe("battery", function()
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{ battery = 1, low_battery = 0, critical_battery = 0 }
     d:move_to{ 100, 0, 0 } -- one metre a tick along x
-    swarm:run_for(1.0)     -- 1 % in ten ticks: lands at the 1.0 tick, at x = 9
+    swarm:run_for(0.3)     -- at x = 3 with 0.7 %
+    d:emergency_stop("operator") -- held there (the return rule would have
+    swarm:run_for(0.7)           -- flown it home): lands at 1.0, at x = 3
     assert.equal("battery_depleted", d:status().reason)
-    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    assert.same({ x = 3, y = 0, z = 0 }, d:position())
     local states = {}
     swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
     assert.is_true(d:return_to_base()) -- accepted: return works in emergency
@@ -104,7 +117,7 @@ describe("battery", function()
       { "returning", "commanded", 1.0 },
       { "emergency", "battery_depleted", 1.1 }, -- airborne at 0 %: lands again
     }, states)
-    assert.same({ x = 9, y = 0, z = 0 }, d:position())
+    assert.same({ x = 3, y = 0, z = 0 }, d:position())
     assert.equal(0, d:battery())
   end)
 
@@ -209,5 +222,62 @@ describe("battery", function()
     assert.equal("emergency", d:state())
     assert.equal("operator", d:status().reason)
     assert.is_true(d:battery() <= 15)
+  end)
+
+  it("returns as soon as its battery is the flight home plus critical_battery", function()
+    -- API.md's amendments (issue 10, item 15), with exact numbers.  Speed
+    -- 10 m/s and tick 0.1 s: 1 m a tick; drain 1 %/s: 0.1 % a tick.  The
+    -- flight home from d metres out (a whole number) takes d ticks: d - 1
+    -- steps of 1 m leave 1.0 m, not yet arrived, and the d-th lands on the
+    -- base.  Each tick drains, then checks: were it to carry on, this
+    -- tick's move would leave it d metres out needing d * 0.1 %, so it
+    -- turns when its battery is at most that plus 15 %.  Tick j of the
+    -- outbound flight (t = 0.5 + 0.1 j) has 40 - 0.1 j % and would end j m
+    -- out: 40 - 0.1 j <= 0.1 j + 15 first holds at j = 125, t = 13.0, with
+    -- 27.5 %, 124 m out.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 40 }
+    swarm:run_for(0.5)
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    d:move_to{ 300, 0, 0 }
+    swarm:run_for(12.4) -- to 12.9
+    assert.same({ { "moving", "commanded", 0.5 } }, states)
+    assert.same({ x = 124, y = 0, z = 0 }, d:position())
+    swarm:run_for(0.1)
+    assert.same({ "returning", "low_battery", 13.0 }, states[2])
+    assert.same({ x = 123, y = 0, z = 0 }, d:position()) -- it moved home that tick
+    assert.equal(28, d:battery()) -- 27.5 %, shown rounded up
+    -- from 124 m out the flight home is 124 ticks, this one among them:
+    -- 123 more of 0.1 %, landing at tick 248 (t = 25.3) with 15.2 %, more
+    -- than critical_battery; the v1 rule (turn at 15 %, 249 m out) would
+    -- have run dry 150 m from home
+    swarm:run_for(12.2)
+    assert.equal(2, #states)
+    swarm:run_for(0.1)
+    assert.same({ "charging", "at_base", 25.3 }, states[3])
+    assert.equal(16, d:battery())
+    assert.same({ x = 0, y = 0, z = 0 }, d:position())
+  end)
+
+  it("uses the exact battery and the 3-D distance home", function()
+    -- Up 30 m and out 40 m: 50 m from home, 50 ticks.  With drain 0.55 %/s
+    -- (0.055 % a tick) the turn falls between whole percents.  Outbound,
+    -- tick j has 21 - 0.055 j % and would end j m out: it never turns
+    -- (that needs j >= 54.5) and arrives at tick 50 (t = 5.5) with 18.25 %.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ battery = 21, drain = 0.55 }
+    swarm:run_for(0.5)
+    d:move_to{ 40, 0, 30 }
+    swarm:run_for(5.0)
+    assert.equal("idle", d:state()) -- hovering there
+    -- hovering tick j' has 18.25 - 0.055 j' % and needs 50 * 0.055 =
+    -- 2.75 % + 15: it turns when 18.25 - 0.055 j' <= 17.75, first at
+    -- j' = 10 (17.7 %), t = 6.5; at 6.4 it has 17.755 %
+    swarm:run_for(0.9)
+    assert.equal("idle", d:state())
+    swarm:run_for(0.1)
+    assert.same({ "returning", "low_battery" }, { d:state(), d:status().reason })
+    assert.equal(18, d:battery())
   end)
 end)

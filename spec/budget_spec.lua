@@ -165,3 +165,147 @@ describe("the budget for every kind of task", function()
     assert.equal(0, swarm:stats().handler_errors)
   end)
 end)
+
+-- A livelock (API.md's amendments; issue 10, item 14): an actor or a task
+-- that keeps the virtual clock from moving -- more than `livelock` messages
+-- or resumes of it since the clock last moved (10,000,000 by default; the
+-- specs lower it to stay quick) -- fails with budget_exceeded, logged and
+-- counted, and run_for returns at its deadline instead of hanging.
+describe("a livelock on the virtual clock", function()
+  it("an actor that keeps messaging itself fails after `livelock` messages", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local handled, stopped = 0, nil
+    local a = swarm:actor(function(self, m)
+      handled = handled + 1
+      self:send(m)
+    end, { on_stop = function(_, reason) stopped = reason end })
+    a:send(1)
+    swarm:run_for(1)
+    assert.equal(1, swarm:now())
+    assert.equal(1000, handled)
+    assert.is_false(a:alive())
+    assert.equal("crashed", stopped)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("a supervisor sees budget_exceeded as the reason", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local reasons = {}
+    swarm:on("actor_restarted", function(ev) reasons[#reasons + 1] = ev.reason end)
+    swarm:supervise{ intensity = 1, period = 5, children = {
+      { name = "echo", start = function()
+        local a = swarm:actor(function(self, m) self:send(m) end)
+        a:send(0)
+        return a
+      end } } }
+    swarm:run_for(1)
+    -- it fails, is restarted once, fails again at the same instant: the
+    -- supervisor's intensity (1 in 5 s) is spent and it stops
+    assert.same({ "budget_exceeded" }, reasons)
+    assert.equal(2, swarm:stats().handler_errors)
+  end)
+
+  it("a task that yields forever fails after `livelock` resumes", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n = 0
+    local task = swarm:spawn(function() while true do n = n + 1 coroutine.yield() end end)
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    swarm:run_for(3)
+    assert.equal("failed", task.status)
+    assert.equal("budget_exceeded", task.error)
+    assert.equal(1000, n) -- its first resume starts it; 999 more, then it fails
+    assert.equal(3, ticks)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("so does a task that sleeps 0 s in a loop", function()
+    local swarm = starling.swarm{ livelock = 500 }
+    local task = swarm:spawn(function() while true do swarm:sleep(0) end end)
+    swarm:run_for(2)
+    assert.equal("failed", task.status)
+    assert.equal("budget_exceeded", task.error)
+    assert.equal(2, swarm:now())
+  end)
+
+  it("a task that keeps spawning its successor counts as one line of resumes", function()
+    -- Each task resumes once, but the line never lets the clock move: the
+    -- count passes from a task to the one it starts at the same instant.
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n, last = 0, nil
+    local function f() n = n + 1; last = swarm:spawn(f) end
+    swarm:spawn(f)
+    swarm:run_for(1)
+    assert.equal(1, swarm:now())
+    assert.equal(1000, n) -- 1000 resumes in the line; the 1001st fails
+    assert.equal("failed", last.status)
+    assert.equal("budget_exceeded", last.error)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("so does a timer callback that keeps arming one for now", function()
+    local swarm = starling.swarm{ livelock = 1000 }
+    local n = 0
+    local function f() n = n + 1; swarm:after(0, f) end
+    swarm:after(0, f)
+    local ticks = 0
+    swarm:every(1, function() ticks = ticks + 1 end)
+    swarm:run_for(3)
+    assert.equal(3, swarm:now())
+    assert.equal(1000, n)
+    assert.equal(3, ticks)
+    assert.equal(1, swarm:stats().handler_errors)
+  end)
+
+  it("but a task may start many at one instant, and a line may go on as time passes", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local started = 0
+    swarm:spawn(function()
+      for _ = 1, 500 do swarm:spawn(function() started = started + 1 end) end
+    end)
+    local n = 0
+    local function g() n = n + 1 if n < 300 then swarm:after(0.001, g) end end
+    swarm:after(0, g)
+    swarm:run_for(1)
+    assert.equal(500, started) -- siblings do not add up
+    assert.equal(300, n)       -- each link at its own instant
+    assert.equal(0, swarm:stats().handler_errors)
+  end)
+
+  it("counts only since the clock last moved: a task that sleeps is fine", function()
+    local swarm = starling.swarm{ livelock = 100 }
+    local n = 0
+    local task = swarm:spawn(function()
+      for _ = 1, 50 do
+        for _ = 1, 60 do coroutine.yield() n = n + 1 end -- 60 at each instant
+        swarm:sleep(0.01)
+      end
+      return "done"
+    end)
+    swarm:run_for(1)
+    assert.equal("done", task.status)
+    assert.equal(3000, n)
+  end)
+
+  it("on the real clock the loop is handed back: timers keep their time", function()
+    -- No livelock rule there (the clock moves by itself), but the engine
+    -- must leave its run queue often enough for timers and I/O: a 50 ms
+    -- timer fired once in half a second while one idle pass ran 4096 turns
+    -- of 64 messages of this actor.
+    local swarm = starling.swarm{ clock = "real" }
+    local a = swarm:actor(function(self, m) self:send(m) end)
+    a:send(1)
+    local fired = 0
+    swarm:every(0.05, function() fired = fired + 1 end)
+    swarm:run_for(0.5)
+    assert.is_true(fired >= 5, "fired " .. fired .. " times of 10")
+    assert.is_true(a:alive())
+    swarm:close()
+  end)
+
+  it("takes a positive integer", function()
+    assert.has_error(function() starling.swarm{ livelock = 0 } end,
+      "starling.swarm: option 'livelock' must be in 1..4294967295")
+    assert.has_error(function() starling.swarm{ livelock = 1.5 } end)
+  end)
+end)

@@ -96,8 +96,32 @@ describe("swarm clock", function()
       return done
     end, 10)
     assert.is_true(ok)
-    assert.same({ 0, 0.1, 0.2, 0.3 }, checks)
+    -- API.md's amendments: at least one tick runs before the first check,
+    -- so there is no check at 0 (v1 checked before the first tick too).
+    assert.same({ 0.1, 0.2, 0.3 }, checks)
     assert.equal(0.3, swarm:now())
+  end)
+
+  it("run_until runs a tick before its first check (issue 10, item 6)", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5) -- idle at its base
+    assert.is_true(d:move_to{ 100, 0, 0 })
+    -- idle before the command is carried out: a check before any tick would
+    -- answer true at once, with the drone not yet moved
+    local ok = swarm:run_until(function() return d:state() == "idle" end, 100)
+    assert.is_true(ok)
+    -- 100 m at 1 m a tick: 99 steps leave 1.0 m, the 100th lands on it, at
+    -- 0.5 + 100 * 0.1
+    assert.equal(10.5, swarm:now())
+    assert.same({ x = 100, y = 0, z = 0 }, d:position())
+  end)
+
+  it("run_until with a zero timeout checks once, after running what is due", function()
+    local swarm = starling.swarm{}
+    local calls = 0
+    local ok, err = swarm:run_until(function() calls = calls + 1 return false end, 0)
+    assert.same({ false, "timeout", 1, 0 }, { ok, err, calls, swarm:now() })
   end)
 
   it("run_until gives false, 'timeout' at the timeout", function()

@@ -246,15 +246,84 @@ describe("shutdown and faults", function()
     assert.equal("gps_failure", d:status().reason)
   end)
 
-  it("comms failure: it goes home with reason emergency", function()
+  it("comms failure: it goes home unseen; status() answers its last report", function()
+    -- API.md's amendments (issue 10, item 10): a drone with a comms fault
+    -- publishes nothing until repaired; status() is its last published one.
     local swarm = starling.swarm{}
     local d = swarm:spawn_drone{}
     d:move_to{ 0, 0, 10 }
+    swarm:run_for(0.5) -- z = 5 (ticks 0.1 to 0.5), published at 0.5
+    local states, samples = {}, 0
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    swarm:telemetry():each(function() samples = samples + 1 end)
+    assert.is_true(d:fail("comms"))
+    swarm:run_for(20) -- home at 1.0 (5 m down), charged at 1.2: all unseen
+    assert.same({}, states)
+    assert.equal(0, samples)
+    local st = d:status()
+    assert.same({ "moving", "commanded" }, { st.state, st.reason })
+    assert.same({ x = 0, y = 0, z = 5 }, st.position)
+    assert.same({ x = 0, y = 0, z = 10 }, st.velocity)
+    assert.equal(100, st.battery) -- 99.5 % at 0.5, shown rounded up
+    assert.equal("moving", d:state())
+    assert.same({ x = 0, y = 0, z = 5 }, d:position())
+    -- it hears no commands (the link is down)
+    assert.same({ nil, "no_link" }, { d:move_to{ 1, 1, 1 } })
+    assert.same({ nil, "no_link" }, { d:patrol(starling.area()) })
+    assert.same({ nil, "no_link" }, { d:return_to_base() })
+    assert.same({ nil, "no_link" }, { d:emergency_stop() })
+    assert.equal(1, #swarm:drones{ state = "moving" }) -- the filter sees the report
+    -- repaired: it reports again, its state as it is now
+    assert.is_true(d:repair())
     swarm:run_for(0.5)
-    d:fail("comms")
-    swarm:run_for(0)
-    assert.equal("returning", d:state())
-    assert.equal("emergency", d:status().reason)
+    assert.same({ { "idle", "charged", 20.5 } }, states)
+    assert.equal(5, samples) -- 20.6 .. 21.0
+    assert.same({ "idle", "charged" }, { d:state(), d:status().reason })
+    assert.same({ x = 0, y = 0, z = 0 }, d:position())
+    assert.is_true(d:move_to{ 0, 0, 1 })
+  end)
+
+  it("comms failure: a command it had not carried out is lost with the link", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    assert.is_true(d:fail("comms"))
+    assert.is_true(d:move_to{ 0, 0, 50 }) -- sent before the link went down
+    swarm:run_for(1)
+    assert.is_true(d:repair())
+    swarm:run_for(0.1)
+    assert.same({ x = 0, y = 0, z = 0 }, d:position())
+    assert.equal("idle", d:state())
+  end)
+
+  it("repair clears a gps fault: it leaves emergency and hovers, idle", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    d:move_to{ 0, 0, 20 }
+    swarm:run_for(1) -- z = 10
+    local states = {}
+    swarm:on("drone_state", function(ev) states[#states + 1] = { ev.state, ev.reason, ev.t } end)
+    d:fail("gps")
+    swarm:run_for(1)
+    assert.same({ nil, "emergency" }, { d:move_to{ 0, 0, 0 } })
+    assert.is_true(d:repair())
+    swarm:run_for(1)
+    assert.same({ { "emergency", "gps_failure", 1 }, { "idle", "repaired", 2 } }, states)
+    assert.same({ x = 0, y = 0, z = 10 }, d:position())
+    assert.is_true(d:move_to{ 0, 0, 0 }) -- it takes commands again
+  end)
+
+  it("repair leaves an emergency that is not a gps fault alone", function()
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{}
+    swarm:run_for(0.5)
+    d:emergency_stop("operator")
+    swarm:run_for(0.1)
+    assert.is_true(d:repair()) -- nothing to repair: a no-op
+    swarm:run_for(0.1)
+    assert.same({ "emergency", "operator" }, { d:state(), d:status().reason })
+    d:shutdown()
+    assert.same({ nil, "actor_stopped" }, { d:repair() })
   end)
 
   it("crash: restarted with its id, position and battery as last published", function()

@@ -62,10 +62,12 @@ describe("the REPL's event log", function()
       "TIME INFO module=event drone=0 drone_registered",
       "TIME INFO module=event drone=1 drone_registered",
       "TIME INFO module=event drone=2 drone_registered",
+      -- system_shutdown before any actor stops (API.md's amendments; issue
+      -- 10 item 8)
+      "TIME INFO module=event system_shutdown",
       "TIME INFO module=event drone=2 drone_unregistered",
       "TIME INFO module=event drone=1 drone_unregistered",
       "TIME INFO module=event drone=0 drone_unregistered",
-      "TIME INFO module=event system_shutdown",
     }, matching(lines, "module=event"))
   end)
 

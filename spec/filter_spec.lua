@@ -195,7 +195,10 @@ describe("the filter language", function()
       local d1 = {}
       swarm:on("* where drone == 1", function(ev) d1[#d1 + 1] = ev.type .. "@" .. ev.t end)
       patroller(swarm)
-      swarm:spawn_drone{ base = { 500, 500, 0 } }
+      -- 194.4 m from the high threat's support point (80, 50, 30): 388
+      -- ticks there and home, 38.8 %, so it can go (API.md's amendments:
+      -- from v1's (500, 500) it would need 123 %)
+      swarm:spawn_drone{ base = { 200, 200, 0 } }
       four_targets(swarm) -- all detected by drone 0
       swarm:run_for(10)
       assert.same({ "target_detected@5.0:medium" }, both)

@@ -88,4 +88,78 @@ describe("health check", function()
     assert.equal(10.0, assigned) -- reported at 10.0, online and assigned at that check
     assert.equal("assigned", swarm:mission(id).status)
   end)
+
+  it("a drone that lost its link keeps its mission, as far as the coordinator sees, until offline", function()
+    -- issue 10, item 10: the coordinator sees only the drone's last report
+    -- (patrolling the mission) and hands the mission over when the silence
+    -- has lasted offline_after.
+    local swarm = starling.swarm{ health_check = 1, offline_after = 3 }
+    local a = swarm:spawn_drone{ base = { 50, 50, 0 } }
+    swarm:spawn_drone{ base = { 0, 0, 0 } }
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    assert.equal(0, swarm:mission(id).drone)
+    swarm:run_for(1) -- to 1.5: its last report
+    local log = events(swarm, { "drone_offline", "drone_online", "mission_assigned", "drone_state" })
+    a:fail("comms")
+    swarm:run_for(3)
+    assert.same({}, log) -- silent, and the mission still reads assigned to it
+    assert.equal(0, swarm:mission(id).drone)
+    assert.equal(id, a:status().mission)
+    swarm:run_for(0.5)
+    assert.same({
+      { "drone_offline", 0, 5.0 }, -- 3.5 s silent at the check of 5.0
+      { "mission_assigned", 1, 5.0 },
+      { "drone_state", 1, 5.0 },
+    }, log)
+    -- repaired, it reports at once and is online at the next check
+    a:repair()
+    swarm:run_for(1)
+    assert.same({ "drone_state", 0, 5.0 }, log[4]) -- its state now: home
+    assert.equal("idle", a:state())
+    assert.same({ "drone_online", 0, 6.0 }, log[5])
+    assert.equal(5, #log)
+  end)
+
+  it("a mission given to a drone whose link is down is lost in the air, then handed over", function()
+    local swarm = starling.swarm{ health_check = 1, offline_after = 3 }
+    local a = swarm:spawn_drone{ base = { 50, 50, 0 } }
+    swarm:spawn_drone{ base = { 0, 0, 0 } }
+    swarm:run_for(0.5)
+    a:fail("comms") -- idle at its base: its last report says so
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    assert.equal(0, swarm:mission(id).drone) -- the coordinator thinks it free
+    local other = swarm:create_mission{ laps = 0 }
+    assert.equal(1, swarm:mission(other).drone) -- but not free twice
+    assert.same({ x = 50, y = 50, z = 0 }, a:position()) -- it never heard
+    swarm:run_for(2.9)
+    assert.equal(0, swarm:mission(id).drone)
+    swarm:run_for(0.1) -- the check at 4.0: silent 3.5 s, offline
+    assert.same({ "pending", nil }, { swarm:mission(id).status, swarm:mission(id).drone })
+    swarm:cancel_mission(other) -- drone 1 comes home, charges, takes it
+    swarm:run_for(20)
+    assert.equal(1, swarm:mission(id).drone)
+  end)
+
+  it("a drone repaired before it is offline reports no mission: the coordinator gives it again", function()
+    local swarm = starling.swarm{ health_check = 1, offline_after = 3 }
+    local a = swarm:spawn_drone{ base = { 50, 50, 0 } }
+    swarm:spawn_drone{ base = { 0, 0, 0 } }
+    swarm:run_for(0.5)
+    a:fail("comms")
+    swarm:run_for(0.5)
+    local id = swarm:create_mission{ laps = 0 }
+    local log = events(swarm, { "mission_assigned", "drone_state" })
+    swarm:run_for(1)
+    a:repair() -- at 2.0: it reports idle, no mission
+    swarm:run_for(0.1)
+    assert.same({
+      { "drone_state", 0, 2.0 },      -- it reports: idle at base, no mission
+      { "mission_assigned", 0, 2.0 }, -- handed over, to the same drone
+      { "drone_state", 0, 2.0 },      -- which now flies it
+    }, log)
+    assert.equal("patrolling", a:state())
+    assert.equal(id, a:status().mission)
+  end)
 end)

@@ -95,20 +95,27 @@ describe("missions", function()
 
   it("is handed over with its progress when its drone must leave", function()
     local swarm = starling.swarm{}
-    -- drone 0 sits under the first waypoint with little battery: it gets
-    -- there at 3.5, heads across, and hits its critical level at 4.5.
-    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 8, low_battery = 5, critical_battery = 4 }
+    -- Drone 0 sits under the first waypoint with little battery.  The energy
+    -- rules (API.md's amendments; v1 used battery 8 and turned at the
+    -- critical level): 30 m up to (0, 50, 30) and back is 60 ticks, 6 %, so
+    -- with 12 % it is eligible (12 - 6 > 5).  It gets there at 3.5 with 9 %
+    -- and heads across; i ticks later it has 9 - 0.1 i % and this tick's
+    -- move would leave it sqrt(i^2 + 900) m from home, k ticks: it turns
+    -- when 9 - 0.1 i <= 0.1 k + 4, first at i = 16 (34 m: k = 34), t = 5.1.
+    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 12, low_battery = 5, critical_battery = 4 }
     local b = swarm:spawn_drone{ base = { 100, 50, 0 } }
-    b:move_to{ 100, 50, 0 } -- (stays put; keeps it from being chosen first)
+    b:move_to{ 100, 50, 0 } -- (stays put; the tie at the centre goes to drone 0)
     swarm:run_for(0.5)
     local log = recorder(swarm, { "mission_assigned", "mission_completed", "battery_low" })
     local id = swarm:create_mission{}
     swarm:run_for(10)
     assert.same({
       { "mission_assigned", 0.5, 0, nil },
-      { "battery_low", 3.5, 0, nil },
-      { "mission_assigned", 4.5, 1, nil },  -- handed over, next waypoint kept:
-      { "mission_completed", 7.5, 1, nil }, -- drone 1 rises 30 m to (100,50,30)
+      { "mission_assigned", 5.1, 1, nil },  -- handed over, next waypoint kept:
+      -- drone 0 turned at (15, 50, 30) with 7.4 %: 33 ticks home, 32 more
+      -- drains, 5 % at the 24th (7.5), landing with 4.2 %, above critical
+      { "battery_low", 7.5, 0, nil },
+      { "mission_completed", 8.1, 1, nil }, -- drone 1 rises 30 m to (100,50,30)
     }, log)
     assert.equal(1, swarm:mission(id).laps_done)
     assert.equal("completed", swarm:mission(id).status)
@@ -136,10 +143,13 @@ describe("missions", function()
   it("a queued mission finds a drone far away the tick it turns idle", function()
     local swarm = starling.swarm{}
     local a = swarm:spawn_drone{ base = { 0, 0, 0 } }
-    local b = swarm:spawn_drone{ base = { 300000, 0, 0 } } -- 300 km out
+    -- 300 km out; a kilometre a tick, so that (API.md's amendments) it can
+    -- fly to the first waypoint (0, 50, 30) and home: 301 + 300 ticks,
+    -- 60.1 %, leaving 99 - 60.1 > 30 % after its climb
+    local b = swarm:spawn_drone{ base = { 300000, 0, 0 }, speed = 10000 }
     swarm:run_for(0.5)
-    a:move_to{ 0, 0, 10000 }   -- busy for good
-    b:move_to{ 300000, 0, 10 } -- busy until it arrives, at the 1.5 tick
+    a:move_to{ 0, 0, 10000 }      -- busy for good
+    b:move_to{ 300000, 0, 10000 } -- busy until it arrives, at the 1.5 tick
     swarm:run_for(0.1)
     local log = recorder(swarm, { "mission_created", "mission_assigned" })
     local id = swarm:create_mission{ queue = true } -- pending: retried each tick
@@ -247,14 +257,66 @@ describe("missions", function()
   end)
 
   it("a drone at exactly low_battery is not eligible; one above is", function()
+    -- An area on the ground puts the first waypoint (0, 50, 0) on drones
+    -- 0 and 2's base: their trip costs nothing and the energy rule (API.md's
+    -- amendments) is v1's, battery above low_battery.  Drone 1, 200 m out,
+    -- needs 400 ticks there and back, 40 %: full, it can.
     local swarm = starling.swarm{}
-    swarm:spawn_drone{ base = { 50, 50, 0 }, battery = 30 } -- at the centre, battery == low
-    swarm:spawn_drone{ base = { 500, 500, 0 } }            -- far, full
-    swarm:spawn_drone{ base = { 60, 50, 0 }, battery = 31 } -- near, just above low
+    local ground = starling.area{ altitude = 0 }
+    swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 30 }  -- battery == low
+    swarm:spawn_drone{ base = { 200, 50, 0 } }              -- far, full
+    swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 31 }  -- just above low
     swarm:run_for(0.5)
-    assert.equal(2, swarm:mission(swarm:create_mission{}).drone)
-    assert.equal(1, swarm:mission(swarm:create_mission{}).drone)
+    assert.equal(2, swarm:mission(swarm:create_mission{ area = ground }).drone)
+    assert.equal(1, swarm:mission(swarm:create_mission{ area = ground }).drone)
+    assert.same({ nil, "no_drone_available" }, { swarm:create_mission{ area = ground } })
+  end)
+
+  it("a drone is eligible only if it can reach the next waypoint and home holding low_battery", function()
+    -- API.md's amendments (issue 10, item 15).  The default area's first
+    -- waypoint (0, 50, 30) is 58.3 m from a base at the origin: 58 ticks
+    -- each way at 1 m a tick (57 steps leave 1.3 m; the 58th lands), 116
+    -- ticks of 0.1 %, 11.6 %: eligible only above 30 + 11.6 = 41.6 %.
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{ battery = 41 }
+    swarm:run_for(0.5)
     assert.same({ nil, "no_drone_available" }, { swarm:create_mission{} })
+    swarm:spawn_drone{ battery = 42 }
+    swarm:run_for(0.5)
+    assert.equal(1, swarm:mission(swarm:create_mission{}).drone)
+  end)
+
+  it("the nearest drone that can make the trip wins, not the nearest", function()
+    local swarm = starling.swarm{}
+    swarm:spawn_drone{ base = { 50, 50, 0 }, battery = 40 } -- at the centre
+    swarm:spawn_drone{ base = { 300, 50, 0 } }
+    swarm:spawn_drone{ base = { 200, 50, 0 } }
+    swarm:run_for(0.5)
+    -- drone 0: 58.3 m to (0, 50, 30) and back, 11.6 %: 40 - 11.6 < 30
+    assert.equal(2, swarm:mission(swarm:create_mission{}).drone)
+  end)
+
+  it("a pending mission goes to a drone that can make the trip, whatever is older", function()
+    -- Pending missions are tried oldest first, but one that no drone can
+    -- reach no longer keeps a younger one from a drone that can.
+    local swarm = starling.swarm{}
+    local d = swarm:spawn_drone{ base = { 0, 0, 0 }, battery = 50 }
+    swarm:run_for(0.5)
+    -- its first waypoint (400, 50, 30) is 404.2 m out: 404 ticks each way,
+    -- 80.8 %: out of reach even of a full battery
+    local far = swarm:create_mission{ area = starling.area{ min = { 400, 0 }, max = { 500, 100 } }, queue = true }
+    assert.equal("pending", swarm:mission(far).status)
+    d:return_to_base() -- at its base: it charges
+    swarm:run_for(0.1)
+    local near = swarm:create_mission{ queue = true }
+    assert.equal("pending", swarm:mission(near).status)
+    local assigned
+    swarm:on("mission_assigned", function(ev) assigned = { ev.mission, ev.drone, ev.t } end)
+    swarm:run_for(15)
+    -- returning at its base at 0.5, charging from the 0.6 tick, 100 ticks
+    -- of 0.5 % from 0.7: full and idle at 10.6
+    assert.same({ near, 0, 10.6 }, assigned)
+    assert.equal("pending", swarm:mission(far).status)
   end)
 
   it("an initializing drone is not eligible", function()
@@ -277,16 +339,22 @@ describe("missions", function()
     assert.equal(0, swarm:mission(id).drone)
   end)
 
-  it("a forced landing hands the mission over", function()
+  it("an emergency stop hands the mission over", function()
+    -- (v1 tested a forced landing at 0 % on a mission; the energy rules of
+    -- API.md's amendments never let a drone on a mission get there: one
+    -- with 2 % is not even eligible.  An emergency is the other way a
+    -- drone leaves a mission without flying home.)
     local swarm = starling.swarm{}
-    local a = swarm:spawn_drone{ base = { 0, 50, 0 }, battery = 2, low_battery = 1, critical_battery = 0 }
+    local a = swarm:spawn_drone{ base = { 0, 50, 0 } }
     swarm:spawn_drone{ base = { 100, 50, 0 } }
     swarm:drone(1):move_to{ 100, 50, 0 } -- busy at creation
     swarm:run_for(0.5)
     local id = swarm:create_mission{ laps = 0 }
     assert.equal(0, swarm:mission(id).drone)
-    swarm:run_for(3) -- a lands at 2.5
-    assert.equal("battery_depleted", a:status().reason)
+    swarm:run_for(2)
+    a:emergency_stop("operator")
+    swarm:run_for(0.1)
+    assert.equal("operator", a:status().reason)
     assert.is_nil(a:status().mission)
     assert.equal(1, swarm:mission(id).drone)
   end)

@@ -6,13 +6,25 @@ local support = require "support"
 
 local function near(a, b) return math.abs(a.x - b.x) < 1e-9 and math.abs(a.y - b.y) < 1e-9 and a.z == b.z end
 
+-- The scout is drone 8, based at (400, 0, 0): its first waypoint (40, 90,
+-- 30) is 372.3 m away, 372 ticks each way, 74.4 % of a full battery.  The
+-- energy rule of API.md's amendments lets it go only if it keeps
+-- low_battery: 25.6 % is left, so these swarms use 25 (v1's rule, battery
+-- above 30, took it).  Nothing else here depends on low_battery.
+local function new_swarm()
+  return starling.swarm{ drone = { low_battery = 25 } }
+end
+
 describe("missions/perimeter.lua", function()
   it("guards, responds with the two nearest, closes the gap", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
-    local states = {}
-    swarm:on("drone_state", function(ev) states[#states + 1] = ev.reason end)
+    local states, home = {}, {}
+    swarm:on("drone_state", function(ev)
+      states[#states + 1] = ev.reason
+      if ev.reason == "low_battery" then home[#home + 1] = { ev.drone, ev.t } end
+    end)
     local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
     swarm:run_for(29.9)                      -- t = 30
     -- the eight drones nearest (100, 100) stand on the eight slots of the ring
@@ -45,12 +57,20 @@ describe("missions/perimeter.lua", function()
     assert.equal(51.9, r.t)
     assert.equal(56.4, r.closed)
     assert.equal(75.9, swarm:now()) -- done at 75.8, 50 s after the ring formed; +0.1 to read it
-    -- nobody ran low enough to go home on their own
-    for _, reason in ipairs(states) do assert.is_not.equal("low_battery", reason) end
+    -- v1: nobody ran low enough (15 %) to go home on their own.  The energy
+    -- rule of API.md's amendments sends a guard home when its battery is the
+    -- flight home plus 15 %.  Airborne since the 0.2 tick, a guard has 100
+    -- - 0.1 j % at tick j.  Drone 6 (base (300, 0, 0)) holds the 6-ring's
+    -- slot (130, 151.96, 30), 229.98 m from home: 229 ticks, 22.9 %; it
+    -- turns with 37.9 % at tick 621, t = 62.2.  Drone 7 (base (350, 0, 0))
+    -- at (160, 100, 30): 216.8 m, 216 ticks, turns with 36.6 % at 63.5.
+    -- The squad and the nearer guards follow by the same rule.
+    assert.same({ { 6, 62.2 }, { 7, 63.5 }, { 5, 68.4 }, { 2, 69.4 }, { 4, 71.4 }, { 0, 74.0 } }, home)
+    for _, reason in ipairs(states) do assert.is_not.equal("battery_depleted", reason) end
   end)
 
   it("the six close the ring on six slots; the two fly side by side over the threat", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
     swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true, duration = 100 })
@@ -71,7 +91,7 @@ describe("missions/perimeter.lua", function()
   end)
 
   it("a threat outside the ring or a low one draws nobody", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
     local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
@@ -83,7 +103,7 @@ describe("missions/perimeter.lua", function()
   end)
 
   it("fails clearly without enough drones, and the swarm keeps flying", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(5)
     swarm:run_for(0.1)
     swarm:drone(0):move_to{ 0, 50, 10 }
@@ -94,7 +114,7 @@ describe("missions/perimeter.lua", function()
     assert.same({ x = 0, y = 50, z = 10 }, swarm:drone(0):position())
   end)
   it("stands down completely: no handler left behind, no drone kept, no scout", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
     local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })
@@ -109,7 +129,7 @@ describe("missions/perimeter.lua", function()
   end)
 
   it("cancelled, it frees its guards and ends its scout's mission", function()
-    local swarm = starling.swarm{}
+    local swarm = new_swarm()
     swarm:spawn_fleet(10)
     swarm:run_for(0.1)
     local task = swarm:run_mission(starling.load_mission("missions/perimeter.lua"), { quiet = true })

@@ -64,17 +64,25 @@ describe("missions/rotation.lua", function()
   it("with four drones it cannot: the measure shows the gaps", function()
     local _, task, report, _, gap, low = fly(4, { quiet = true, duration = 300 })
     assert.equal("done", task.status)
-    -- one spare: station 1 is relieved, stations 2 and 3 are left at 15 %
-    assert.same({ { 2, 85.1 }, { 3, 85.1 }, { 2, 199.6 }, { 3, 199.6 }, { 0, 239.1 }, { 1, 282.6 } }, low)
-    assert.same({ station = 2, drone = 2, t = 85.1 }, report.vacated[1])
-    assert.same({ station = 3, drone = 3, t = 85.1 }, report.vacated[2])
+    -- one spare: station 1 is relieved, stations 2 and 3 are left when the
+    -- energy rule (API.md's amendments) sends their drones home: 104.4 m
+    -- from base, 104 ticks, 10.4 % + 15 %.  Airborne since the 0.2 tick,
+    -- they have 25.4 % at the 74.7 tick (v1 waited for 15 %, at 85.1); the
+    -- mission sees them gone at its check of 75.1.  Later departures follow
+    -- the same rule.
+    assert.same({ { 2, 74.7 }, { 3, 74.7 }, { 3, 176.7 }, { 2, 183.6 }, { 3, 277.6 }, { 2, 285.6 } }, low)
+    assert.same({ station = 2, drone = 2, t = 75.1 }, report.vacated[1])
+    assert.same({ station = 3, drone = 3, t = 75.1 }, report.vacated[2])
     assert.equal(6, #report.vacated)
-    assert.equal(3, #report.handovers)
-    -- station 1: drone 2 left at 199.6, its relief (sent at 197.6) flies
-    -- 104.4 m and lands at 208.0; station 2: empty from 85.1 until drone 1,
-    -- charged by 92.6, flies 115.8 m (lands at 104.1); station 3: empty from
-    -- 199.6 until drone 2, charged by 230.6, flies 115.8 m (lands at 242.1)
-    assert.same({ 83, 189, 424 }, gap)
+    assert.equal(5, #report.handovers)
+    -- A drone's first step home leaves it 1.0 m off its station, which the
+    -- measure (within 1.0 m, in floating point) still counts as there.
+    -- station 1: drone 2 left at 183.6; drone 1, charged at 191.6, flies
+    -- 104.4 m and lands at 202.0: samples 183.7 to 201.9 uncovered, 183;
+    -- station 2: empty from 74.8 until drone 1, charged at 92.4, flies
+    -- 115.8 m (lands at 104.1): 293; station 3: empty from 176.8 until drone
+    -- 2, charged at 212.0, flies 115.8 m (lands at 223.6): 468
+    assert.same({ 183, 293, 468 }, gap)
   end)
 
   it("fails clearly when there are fewer drones than stations", function()

@@ -29,10 +29,11 @@ describe("starling run on a mission file", function()
       -- drone 0 from the origin to (100, 0, 20): 102.0 m, lands at 10.2
       "T+10.200 INFO module=run mission=survey mission finished",
       "T+10.200 INFO module=run Initiating swarm shutdown",
+      -- system_shutdown before any actor stops (API.md's amendments)
+      "T+10.200 INFO module=event system_shutdown",
       "T+10.200 INFO module=event drone=2 drone_unregistered",
       "T+10.200 INFO module=event drone=1 drone_unregistered",
       "T+10.200 INFO module=event drone=0 drone_unregistered",
-      "T+10.200 INFO module=event system_shutdown",
       "T+10.200 INFO module=run Swarm shutdown complete",
     }, lines)
   end)

@@ -190,19 +190,25 @@ describe("missions/search_grid.lua", function()
   end)
   it("a drone sent home to charge resumes its strip at the waypoint it was heading for", function()
     local swarm = starling.swarm{}
-    -- an early critical level, so the way home never runs the battery dry
-    swarm:spawn_drone{ base = { 0, 0, 0 }, low_battery = 50, critical_battery = 45 }
+    -- v1 needed an early critical level (45 %) so that the way home never
+    -- ran the battery dry.  The energy rule of API.md's amendments turns it
+    -- home when its battery is the flight home plus critical_battery, so
+    -- the defaults do (and 45 % would now keep it from ever reaching the
+    -- far rows: turning with the flight home plus 45 %, it gets only 275 m
+    -- out, and the last rows are 390 m away).
+    swarm:spawn_drone{ base = { 0, 0, 0 } }
     swarm:run_for(0.1)
-    local arrivals, states = {}, {}
+    local arrivals, states, turns = {}, {}, {}
     swarm:on("drone_state", function(ev)
       states[#states + 1] = ev.state .. ":" .. ev.reason
+      if ev.reason == "low_battery" then turns[#turns + 1] = ev.t end
       if ev.state == "idle" and ev.reason == "arrived" then
         local p = swarm:drone(0):position()
         arrivals[#arrivals + 1] = { p.x, p.y, p.z }
       end
     end)
-    -- one strip 100 x 400, rows 20 m apart: 20 rows, 2,380 m; the battery
-    -- lasts 85 s of flight before the critical return
+    -- one strip 100 x 400, rows 20 m apart: 20 rows, 2,380 m, to fly in
+    -- sorties from the base at the origin
     local task = swarm:run_mission(starling.load_mission(MISSION),
       { quiet = true, max_x = 100, max_y = 400, drones = 1 })
     support.finish(swarm, task, 1000)
@@ -216,7 +222,14 @@ describe("missions/search_grid.lua", function()
     for _, st in ipairs(states) do
       if st == "returning:low_battery" then went_home = went_home + 1 end
     end
-    assert.equal(6, went_home) -- 55 s of flight per sortie, the rows ever further from base
+    -- Each sortie flies out to the waypoint it was heading for and turns
+    -- when its battery is the flight home plus 15 %.  The first: airborne
+    -- from the 0.2 tick, at 73.5 it has 26.6 % and would end this tick at
+    -- (0, 113, 30), 116.9 m out, 116 ticks: 11.6 + 15 %, so it turns.  The
+    -- others turn at 165.6, 261.6, 358.2, 457.0, 556.1 and 656.9, ever
+    -- further out; each lands with 15.x % and charges for 17 s.
+    assert.equal(7, went_home)
+    assert.same({ 73.5, 165.6, 261.6, 358.2, 457.0, 556.1, 656.9 }, turns)
   end)
 
   it("a drone that goes down fails the search with its reason, and frees the others", function()

@@ -96,6 +96,29 @@ describe("targets", function()
     assert.equal("idle", helper:state())
   end)
 
+  it("support goes only to a drone that can fly there and home holding low_battery", function()
+    -- API.md's amendments (issue 10, item 15): from a base at (120, 0, 0)
+    -- the support point (120, 50, 30) is 58.3 m away, 58 ticks each way at
+    -- 1 m a tick, 116 ticks of 0.1 %: 11.6 %.  Above 41.6 % it may go.
+    local swarm = starling.swarm{}
+    patroller(swarm)
+    swarm:spawn_drone{ base = { 120, 0, 0 }, battery = 41 } -- nearest, short
+    local far = swarm:spawn_drone{ base = { 120, -40, 0 }, battery = 100 }
+    local log = events(swarm, { "support_assigned" })
+    swarm:add_target{ position = { 120, 50 }, threat = "high" }
+    swarm:run_for(10)
+    assert.equal(1, #log)
+    assert.equal(far.id, log[1].drone)
+    local swarm2 = starling.swarm{}
+    patroller(swarm2)
+    swarm2:spawn_drone{ base = { 120, 0, 0 }, battery = 42 }
+    swarm2:spawn_drone{ base = { 120, -40, 0 }, battery = 100 }
+    local log2 = events(swarm2, { "support_assigned" })
+    swarm2:add_target{ position = { 120, 50 }, threat = "high" }
+    swarm2:run_for(10)
+    assert.equal(1, log2[1].drone) -- 42 % is enough: the nearest goes
+  end)
+
   it("medium threats, or auto_support = false, get no support", function()
     for _, case in ipairs({ { {}, "medium" }, { { auto_support = false }, "critical" } }) do
       local swarm = starling.swarm(case[1])

@@ -65,6 +65,7 @@ typedef struct lsl_swarm {
   lsl_task *pool; /* finished hidden tasks, their threads ready for reuse */
   int npool;
   struct ctl_server *controls; /* open control sockets (lsl_control.c) */
+  int64_t inherit; /* the count the next task starts with (-1: none) */
 } lsl_swarm;
 
 /* Task states, in the order of API.md's strings. */
@@ -102,6 +103,11 @@ struct lsl_task {
   void (*on_cancel)(lsl_task *t); /* undoes a LSL_W_OTHER wait */
   void *wait_ud;
   int hidden; /* never given to Lua: may be recycled when it ends */
+  /* Resumes since the clock last moved, its line's included: a task
+   * started by a task (swarm:spawn, or a timer it armed) at the same
+   * instant carries the count on (livelocks). */
+  uint32_t spin, spin_epoch;
+  uint64_t seq;        /* S->tasks_started when it started: its place in time */
   lsl_task *next_free; /* S->pool */
 };
 
@@ -144,6 +150,12 @@ void lsl_task_drop_pool(lsl_swarm *S);
 /* The task running on L, or raises "<what> may only be called inside a
  * swarm task". */
 lsl_task *lsl_task_current(lsl_swarm *S, lua_State *L, const char *what);
+/* Whether a task that started at or after `seq` (an S->tasks_started
+ * value) is still running. */
+int lsl_task_running_since(lsl_swarm *S, uint64_t seq);
+/* The livelock count a task started now by the running task (or a timer
+ * it arms) carries on with: the running task's, at this instant, else 0. */
+uint32_t lsl_task_line(lsl_swarm *S);
 /* Resumes t with the nargs values already pushed on t->co. */
 void lsl_task_resume(lsl_task *t, int nargs);
 void lsl_task_pin(lsl_task *t);

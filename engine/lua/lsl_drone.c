@@ -186,22 +186,36 @@ static sl_drone *live(lua_State *L, lsl_drone *h) {
   return sl_swarm_drone(&h->S->sw, h->id);
 }
 
+/* What a handle shows of a drone: what it is doing now, or, when its link
+ * is down, the last status it published (API.md's amendments). */
+static sl_drone_status seen(const sl_drone *d) {
+  if (d->comms_lost) {
+    const sl_drone_status *st = sl__drone_status(d);
+    if (st != NULL)
+      return *st;
+  }
+  sl_drone_status st = {0,        d->pos,    d->vel,    d->battery_np,
+                        d->state, d->reason, d->mission};
+  return st;
+}
+
 static void push_status(lua_State *L, lsl_swarm *S, const sl_drone *d) {
+  sl_drone_status st = seen(d);
   lua_createtable(L, 0, 7);
   lua_pushinteger(L, d->id);
   lua_setfield(L, -2, "id");
-  push_vec(L, d->pos);
+  push_vec(L, st.pos);
   lua_setfield(L, -2, "position");
-  lua_pushinteger(L, sl_battery_pct(d->battery_mp));
+  lua_pushinteger(L, sl_battery_pct(st.battery_np));
   lua_setfield(L, -2, "battery");
-  lua_pushstring(L, sl_state_names[d->state]);
+  lua_pushstring(L, sl_state_names[st.state]);
   lua_setfield(L, -2, "state");
-  lua_pushstring(L, d->reason);
+  lua_pushstring(L, st.reason);
   lua_setfield(L, -2, "reason");
-  push_vec(L, d->vel);
+  push_vec(L, st.vel);
   lua_setfield(L, -2, "velocity");
-  if (d->mission >= 0) {
-    lua_pushstring(L, S->sw.missions[d->mission]->id);
+  if (st.mission >= 0) {
+    lua_pushstring(L, S->sw.missions[st.mission]->id);
     lua_setfield(L, -2, "mission");
   }
 }
@@ -219,7 +233,7 @@ static int d_position(lua_State *L) {
   sl_drone *d = live(L, checkdrone(L, 1));
   if (d == NULL)
     return lsl_fail(L, SL_ESTOPPED);
-  push_vec(L, d->pos);
+  push_vec(L, seen(d).pos);
   return 1;
 }
 
@@ -227,7 +241,7 @@ static int d_battery(lua_State *L) {
   sl_drone *d = live(L, checkdrone(L, 1));
   if (d == NULL)
     return lsl_fail(L, SL_ESTOPPED);
-  lua_pushinteger(L, sl_battery_pct(d->battery_mp));
+  lua_pushinteger(L, sl_battery_pct(seen(d).battery_np));
   return 1;
 }
 
@@ -235,7 +249,7 @@ static int d_state(lua_State *L) {
   sl_drone *d = live(L, checkdrone(L, 1));
   if (d == NULL)
     return lsl_fail(L, SL_ESTOPPED);
-  lua_pushstring(L, sl_state_names[d->state]);
+  lua_pushstring(L, sl_state_names[seen(d).state]);
   return 1;
 }
 
@@ -320,6 +334,13 @@ static int d_fail(lua_State *L) {
   if (live(L, h) == NULL)
     return lsl_fail(L, SL_ESTOPPED);
   return answer(L, sl_drone_fail(&h->S->sw, h->id, kind));
+}
+
+static int d_repair(lua_State *L) {
+  lsl_drone *h = checkdrone(L, 1);
+  if (live(L, h) == NULL)
+    return lsl_fail(L, SL_ESTOPPED);
+  return answer(L, sl_drone_repair(&h->S->sw, h->id));
 }
 
 static int d_index(lua_State *L) {
@@ -743,7 +764,8 @@ static int s_stats(lua_State *L) {
   FIELD("targets_detected", st.targets_detected);
   FIELD("messages_sent", st.messages_sent);
   FIELD("messages_received", st.messages_received);
-  FIELD("handler_errors", S->handler_errors);
+  /* failed tasks, and actors failed for a livelock (engine/rt/actor.c) */
+  FIELD("handler_errors", S->handler_errors + S->engine.livelocks);
   FIELD("restarts", st.restarts + S->restarts);
 #undef FIELD
   return 1;
@@ -796,17 +818,13 @@ void lsl_drone_methods(lua_State *L, int methods) {
 }
 
 void lsl_drone_open(lua_State *L) {
-  static const luaL_Reg methods[] = {{"status", d_status},
-                                     {"position", d_position},
-                                     {"battery", d_battery},
-                                     {"state", d_state},
-                                     {"move_to", d_move_to},
-                                     {"patrol", d_patrol},
-                                     {"return_to_base", d_return},
-                                     {"emergency_stop", d_emergency},
-                                     {"shutdown", d_shutdown},
-                                     {"fail", d_fail},
-                                     {NULL, NULL}};
+  static const luaL_Reg methods[] = {
+      {"status", d_status},         {"position", d_position},
+      {"battery", d_battery},       {"state", d_state},
+      {"move_to", d_move_to},       {"patrol", d_patrol},
+      {"return_to_base", d_return}, {"emergency_stop", d_emergency},
+      {"shutdown", d_shutdown},     {"fail", d_fail},
+      {"repair", d_repair},         {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__index", d_index},
                                   {"__eq", d_eq},
                                   {"__tostring", d_tostring},

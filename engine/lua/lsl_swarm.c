@@ -285,10 +285,13 @@ int lsl_fail(lua_State *L, int err) {
 /* --- construction --------------------------------------------------------- */
 
 static const char *const swarm_options[] = {
-    "seed",         "clock",          "tick",         "telemetry_interval",
-    "health_check", "offline_after",  "event_capacity", "auto_support",
-    "budget",       "targets",        "drone",        "speed",
-    NULL};
+    "seed",           "clock",
+    "tick",           "telemetry_interval",
+    "health_check",   "offline_after",
+    "event_capacity", "auto_support",
+    "budget",         "targets",
+    "drone",          "speed",
+    "livelock",       NULL};
 static const char *const clocks[] = {"virtual", "real", NULL};
 
 static int64_t opt_period(lua_State *L, const char *fn, const char *key,
@@ -320,6 +323,10 @@ static int swarm_new(lua_State *L) {
                   "runs as fast as it can)", fn);
   if (budget <= 0 || budget > INT32_MAX)
     luaL_error(L, "%s: option 'budget' must be a positive integer", fn);
+  lua_Integer livelock =
+      lsl_opt_integer(L, 1, fn, "livelock", SL_LIVELOCK_LIMIT);
+  if (livelock < 1 || livelock > UINT32_MAX)
+    luaL_error(L, "%s: option 'livelock' must be in 1..4294967295", fn);
   sl_swarm_opts so;
   sl_swarm_default_opts(&so);
   so.tick_us = opt_period(L, fn, "tick", 0.1);
@@ -367,6 +374,8 @@ static int swarm_new(lua_State *L) {
   S->engine.data = S;
   S->L = L;
   S->budget = (int)budget;
+  S->engine.livelock = (uint32_t)livelock;
+  S->inherit = -1;
   S->tick_us = so.tick_us;
   lsl_value_ops_init(S);
   if (sl_swarm_init(&S->sw, &S->engine, &so) != 0 ||
@@ -425,6 +434,15 @@ static int swarm_run_until(lua_State *L) {
   check_not_in_task(S, L, "run_until");
   int64_t start = sl_engine_now(&S->engine), tick = S->tick_us;
   for (;;) {
+    /* Run up to the next tick boundary (where drones have just moved), or
+     * the timeout, then check: at least one tick runs before the first
+     * check (API.md's amendments), so a command given just before is seen
+     * carried out rather than the state it found. */
+    int64_t now = sl_engine_now(&S->engine);
+    int64_t next = (now / tick + 1) * tick;
+    if (next > start + timeout)
+      next = start + timeout;
+    run_for(S, L, next > now ? next - now : 0);
     lua_pushvalue(L, 2);
     lua_call(L, 0, 1);
     int ok = lua_toboolean(L, -1);
@@ -436,32 +454,64 @@ static int swarm_run_until(lua_State *L) {
       lua_pushboolean(L, 1);
       return 1;
     }
-    int64_t now = sl_engine_now(&S->engine);
-    if (now - start >= timeout) {
+    if (sl_engine_now(&S->engine) - start >= timeout) {
       lua_pushboolean(L, 0);
       lua_pushliteral(L, "timeout");
       return 2;
     }
-    /* Check right after each tick boundary, where drones have just moved. */
-    int64_t next = (now / tick + 1) * tick;
-    if (next > start + timeout)
-      next = start + timeout;
-    run_for(S, L, next - now);
   }
 }
 
 /* --- ending -------------------------------------------------------------- */
 
+/* Runs the engine until no task started since `seq` is running (the
+ * handlers of system_shutdown and what they started), or until `deadline`:
+ * virtual time moves only as far as those tasks need. */
+static void run_handlers(lsl_swarm *S, uint64_t seq, int64_t deadline) {
+  sl_engine *e = &S->engine;
+  int was = e->running;
+  e->running = 1; /* nothing run from here may nest run_for */
+  /* What is queued now, the handlers' dispatch among it (an actor that
+   * keeps messaging itself must not keep this from returning). */
+  sl__engine_drain(e, e->rq_len);
+  while (lsl_task_running_since(S, seq) && !S->finalizing) {
+    int64_t now = sl_engine_now(e);
+    if (now >= deadline)
+      break;
+    if (e->clock == SL_CLOCK_VIRTUAL) {
+      if (!sl__engine_step(e, deadline)) {
+        /* Nothing wakes them before the deadline: they are cut off at it. */
+        e->now = deadline;
+        e->epoch++;
+        break;
+      }
+    } else {
+      sl__engine_run_real(e, deadline - now < 1000 ? deadline - now : 1000);
+    }
+  }
+  e->running = was;
+}
+
 static void swarm_shutdown_now(lsl_swarm *S, int64_t timeout_us) {
   if (S->shut)
     return;
   S->shut = 1;
-  /* Missions end, then every actor in reverse spawn order (a handler in
-   * progress gets until the deadline), then system_shutdown, whose
-   * handlers run before this returns; what is left is cancelled. */
-  sl_swarm_shutdown(&S->sw, timeout_us);
+  /* Missions end and system_shutdown goes out while every actor still
+   * runs; its handlers run (and may ask actors and wait) until they end
+   * or the deadline; then every actor stops in reverse spawn order (one in
+   * the middle of a message gets what is left of the deadline); what is
+   * left of the tasks is cancelled.  From inside the engine (a task shuts
+   * the swarm down) nothing can wait: the handlers start after it. */
+  int inside = S->engine.running || S->engine.depth > 0;
+  int64_t deadline = sl_engine_now(&S->engine) + timeout_us;
+  uint64_t seq = S->tasks_started;
+  sl_swarm_shutdown_begin(&S->sw);
+  if (!inside)
+    run_handlers(S, seq, deadline);
+  int64_t left = deadline - sl_engine_now(&S->engine);
+  sl_swarm_shutdown_finish(&S->sw, inside ? timeout_us : left > 0 ? left : 0);
   if (!S->engine.running && S->engine.depth == 0)
-    sl__engine_drain(&S->engine, SIZE_MAX);
+    sl__engine_drain(&S->engine, S->engine.rq_len); /* the last events */
   lsl_task_cancel_all(S);
 }
 

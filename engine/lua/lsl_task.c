@@ -21,6 +21,7 @@
  * the engine holds a callback that points at it (t->pins), so the collector
  * never frees a task the engine can still reach.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lsl.h"
@@ -234,8 +235,41 @@ static int tostring_protected(lua_State *L) {
   return 1;
 }
 
+/* Virtual clock: the task would be resumed once more than the engine's
+ * livelock limit at this instant (a coroutine.yield loop, a sleep(0) loop,
+ * two tasks bouncing a value through a channel): the clock could never
+ * move again, so it fails with budget_exceeded instead, as a task over its
+ * instruction budget does.  The nargs values meant for it are dropped. */
+static void livelocked(lsl_task *t, int nargs) {
+  lsl_swarm *S = t->S;
+  lua_State *L = S->L;
+  lua_pop(t->co, nargs);
+  char msg[128];
+  snprintf(msg, sizeof msg,
+           "budget_exceeded: resumed %u times at one instant (a livelock: "
+           "the clock cannot move)",
+           t->spin);
+  S->handler_errors++;
+  lsl_log_error(S, "task failed", msg);
+  lua_resetthread(t->co); /* its pending <close> variables run */
+  lua_pushliteral(L, "budget_exceeded");
+  finish(t, LSL_FAILED, 0);
+}
+
 void lsl_task_resume(lsl_task *t, int nargs) {
   lsl_swarm *S = t->S;
+  sl_engine *e = &S->engine;
+  if (e->clock == SL_CLOCK_VIRTUAL) {
+    if (t->spin_epoch != e->epoch) {
+      t->spin_epoch = e->epoch;
+      t->spin = 0;
+    }
+    if (t->spin >= e->livelock) {
+      livelocked(t, nargs);
+      return;
+    }
+    t->spin++;
+  }
   lua_State *from = S->L;
   lsl_task *prev = S->current;
   lsl_task *prev_global = current_task(from);
@@ -322,6 +356,19 @@ static void resume_later(sl_engine *e, void *ud, uintptr_t arg) {
   lsl_task_unpin(t);
 }
 
+uint32_t lsl_task_line(lsl_swarm *S) {
+  lsl_task *cur = S->current;
+  return cur != NULL && cur->spin_epoch == S->engine.epoch ? cur->spin : 0;
+}
+
+/* A new task's livelock count: a timer's (S->inherit, set around the
+ * start of its callback), or the line of the task starting it. */
+static void start_line(lsl_task *t) {
+  lsl_swarm *S = t->S;
+  t->spin_epoch = S->engine.epoch;
+  t->spin = S->inherit >= 0 ? (uint32_t)S->inherit : lsl_task_line(S);
+}
+
 /* Makes a task of the function below the `nargs` values on top of L (all
  * moved to its thread) and leaves its userdata on top of L. */
 static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
@@ -348,8 +395,9 @@ static lsl_task *create(lsl_swarm *S, lua_State *L, int nargs) {
   if (S->tasks)
     S->tasks->prev_live = t;
   S->tasks = t;
-  S->tasks_started++;
+  t->seq = S->tasks_started++;
   t->wait = LSL_W_START;
+  start_line(t);
   return t;
 }
 
@@ -385,6 +433,7 @@ void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs) {
   t->status = LSL_RUNNING;
   t->cancel_requested = 0;
   t->blown = 0;
+  start_line(t); /* a new task on a recycled thread */
   t->on_cancel = NULL;
   t->wait_ud = NULL;
   t->next_live = S->tasks;
@@ -392,9 +441,14 @@ void lsl_task_run(lsl_swarm *S, lua_State *L, int nargs) {
   if (S->tasks)
     S->tasks->prev_live = t;
   S->tasks = t;
-  S->tasks_started++;
+  t->seq = S->tasks_started++;
   t->wait = LSL_W_START;
   lsl_task_resume(t, nargs);
+}
+
+int lsl_task_running_since(lsl_swarm *S, uint64_t seq) {
+  /* S->tasks holds the running tasks, the last started first. */
+  return S->tasks != NULL && S->tasks->seq >= seq;
 }
 
 void lsl_task_drop_pool(lsl_swarm *S) {

@@ -13,6 +13,9 @@ typedef struct lsl_ltimer {
   lsl_swarm *S;
   int self_ref; /* pin while armed */
   int repeat;
+  /* the livelock count of the task that armed it, and the instant: a
+   * callback at that same instant carries it on (after(0) in a loop) */
+  uint32_t line, line_epoch;
 } lsl_ltimer;
 
 static lsl_ltimer *checktimer(lua_State *L, int idx) {
@@ -34,7 +37,10 @@ static int fire_protected(lua_State *L) {
     unpin(lt); /* one-shot: done with the engine; the stack holds it now */
   lua_getiuservalue(L, -1, 1);     /* timer fn */
   lua_pushvalue(L, -2);            /* timer fn timer */
-  lsl_task_run(S, L, 1);           /* timer task */
+  if (lt->line_epoch == S->engine.epoch)
+    S->inherit = lt->line;
+  lsl_task_run(S, L, 1); /* timer task */
+  S->inherit = -1;
   lua_pop(L, 1);
   return 0;
 }
@@ -57,6 +63,8 @@ static int start(lua_State *L, int repeat) {
   lt->S = S;
   lt->self_ref = LUA_NOREF;
   lt->repeat = repeat;
+  lt->line = lsl_task_line(S);
+  lt->line_epoch = S->engine.epoch;
   luaL_setmetatable(L, LSL_TIMER);
   lua_pushvalue(L, 3);
   lua_setiuservalue(L, -2, 1);

@@ -86,6 +86,8 @@ struct sl_actor {
   sl_monitor *monitors;              /* who to tell when it stops */
   char *exit_msg;                    /* why it stopped, for the notices */
   void *kill_timer;                  /* a graceful stop's deadline */
+  uint32_t spin_left, spin_epoch;    /* messages it may still handle before
+                                        the clock moves again (livelocks) */
 };
 
 /* Called when a waiting send ends: status 0 (the message is in the mailbox)

@@ -21,11 +21,25 @@
 #include "actor.h"
 #include "ask.h"
 
+/* Real clock: one idle pass runs at most this many runnables, this many
+ * messages, or this much wall time, then hands the loop back so timers and
+ * I/O run.  A turn handles up to `batch` messages and a Lua message costs
+ * about a microsecond, so runnables alone would let one pass of an actor
+ * that keeps messaging itself take half a second. */
 #define REAL_DRAIN_LIMIT 4096
+#define REAL_DRAIN_MSGS 4096
+#define REAL_DRAIN_NS 1000000u
 
 static void idle_cb(uv_idle_t *h) {
   sl_engine *e = h->data;
-  sl__engine_drain(e, REAL_DRAIN_LIMIT);
+  uint64_t msgs = e->msgs_received, t0 = uv_hrtime();
+  e->epoch++; /* the real clock has moved since the last pass */
+  for (size_t n = 0; n < REAL_DRAIN_LIMIT && e->rq_len > 0; n += 16) {
+    sl__engine_drain(e, 16);
+    if (e->msgs_received - msgs >= REAL_DRAIN_MSGS ||
+        uv_hrtime() - t0 >= REAL_DRAIN_NS)
+      break;
+  }
   if (e->rq_len == 0 && e->idle_active) {
     uv_idle_stop(&e->idle);
     e->idle_active = 0;
@@ -76,6 +90,7 @@ int sl_engine_init(sl_engine *e, const sl_engine_opts *opts) {
   e->origin_ns = uv_hrtime();
   e->batch = opts->batch ? opts->batch : 64;
   e->mailbox = opts->mailbox ? opts->mailbox : 64;
+  e->livelock = SL_LIVELOCK_LIMIT;
   sl_slab_init(&e->actors, sizeof(sl_actor));
   sl_slab_init(&e->asks, sizeof(sl_ask));
   sl_slab_init(&e->monitors, sl__monitor_size());
@@ -230,8 +245,10 @@ int sl__engine_step(sl_engine *e, int64_t deadline) {
   int64_t due = sl__timers_next_due(e);
   if (due == INT64_MAX || due > deadline) /* no timer, or none in time */
     return 0;
-  if (due > e->now)
+  if (due > e->now) {
     e->now = due;
+    e->epoch++; /* livelock counts start again */
+  }
   sl__timers_run(e, e->now);
   sl__engine_drain(e, SIZE_MAX);
   return 1;
@@ -268,8 +285,10 @@ int sl_engine_run_for(sl_engine *e, int64_t dt_us) {
     int64_t deadline = e->now + dt_us;
     while (sl__engine_step(e, deadline))
       ;
-    if (!e->stop_requested && e->now < deadline)
+    if (!e->stop_requested && e->now < deadline) {
       e->now = deadline;
+      e->epoch++;
+    }
   } else {
     sl__engine_run_real(e, dt_us);
   }

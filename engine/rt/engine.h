@@ -49,6 +49,13 @@ typedef struct sl_engine_opts {
   double speed;     /* real clock: engine seconds per wall second; 0: 1 */
 } sl_engine_opts;
 
+/* Virtual clock: the messages one actor may handle, or the resumes one
+ * task may take, at one instant (since the clock last moved): one more is
+ * a livelock that would keep the clock from ever moving, and fails it with
+ * SL_EBUDGET (API.md's amendments).  The engine's `livelock` field holds
+ * the limit (tests lower it). */
+#define SL_LIVELOCK_LIMIT 10000000u
+
 /* A unit of ready work: an actor's turn or a deferred continuation. */
 typedef void (*sl_run_fn)(sl_engine *e, void *ud, uintptr_t arg);
 typedef struct sl_runnable {
@@ -102,6 +109,12 @@ struct sl_engine {
   int depth;              /* actor handlers on the C stack right now */
 
   uint64_t msgs_sent, msgs_received;
+  /* Livelocks: the clock's moves so far (an actor's or a task's count
+   * restarts when this changes; on the real clock every idle pass is one),
+   * the limit (initially SL_LIVELOCK_LIMIT), and how many actors were
+   * failed for it. */
+  uint32_t epoch, livelock;
+  uint64_t livelocks;
   void *data; /* the embedder's (the Lua binding keeps its swarm here) */
 };
 

@@ -28,7 +28,8 @@
   X(EEXIST, -15, "already_exists")                                             \
   X(EEMPTY, -16, "empty")                                                      \
   X(ECHANFULL, -17, "full")                                                    \
-  X(ETOOBIG, -18, "too_big")
+  X(ETOOBIG, -18, "too_big")                                                   \
+  X(ENOLINK, -19, "no_link")
 
 enum {
   SL_OK = 0,

@@ -8,21 +8,27 @@
  * that it comes after the reports of the same instant.  It reads drones
  * only through their published statuses and the grid built from them.
  *
- * Rules (API.md sections 4 and 5):
- *  - eligible: registered, online, no mission, idle, battery above
- *    low_battery (all as published);
+ * Rules (API.md sections 4 and 5, and its amendments):
+ *  - eligible: registered, online, no mission (as published, and as the
+ *    coordinator gave them: `assigned`), idle, battery above low_battery,
+ *    and, for a mission or a support flight, able to fly to its next
+ *    waypoint (or the target) and home holding low_battery (the exact
+ *    published battery, sl__drone_can_make_trip);
  *  - the best drone for a mission is the eligible one nearest (horizontally)
  *    to the area's centre, ties to the lowest id; for support, the eligible
  *    one nearest to the target, not the detector;
  *  - a mission whose drone leaves keeps its laps and its place in the lap
  *    and goes to the best eligible drone, or waits as pending; pending
- *    missions are assigned, oldest first, as soon as a drone is eligible;
+ *    missions are assigned, oldest first, as soon as a drone can take
+ *    them; a silent drone's mission is handed over when it goes offline;
  *  - each target is detected once, by the first drone that reports it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "flight.h"
 #include "swarm.h"
 
 const char *const sl_mission_status_names[] = {"pending", "assigned",
@@ -53,6 +59,7 @@ static void target_event(sl_event *ev, const sl_target *t) {
 typedef struct choose {
   sl_swarm *sw;
   int64_t exclude;
+  const sl_vec3 *dest; /* where the flight goes (the energy rule), or NULL */
 } choose;
 
 static int eligible(void *ud, uint32_t id) {
@@ -62,15 +69,17 @@ static int eligible(void *ud, uint32_t id) {
     return 0;
   sl_drone *d = sw->drones[id];
   if (d == NULL || d->stopped || !d->online || d->actor == SL_ID_NONE ||
-      d->reserved)
+      d->reserved || d->assigned >= 0)
     return 0;
   const sl_drone_status *st = sl__drone_status(d);
-  return st != NULL && st->state == SL_DS_IDLE && st->mission < 0 &&
-         sl_battery_pct(st->battery_mp) > d->o.low_battery;
+  if (st == NULL || st->state != SL_DS_IDLE || st->mission >= 0 ||
+      sl_battery_pct(st->battery_np) <= d->o.low_battery)
+    return 0;
+  return c->dest == NULL || sl__drone_can_make_trip(d, st, *c->dest);
 }
 
 int sl_swarm_eligible(sl_swarm *sw, uint32_t id) {
-  choose c = {sw, -1};
+  choose c = {sw, -1, NULL};
   return eligible(&c, id);
 }
 
@@ -92,7 +101,7 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
   if (r == NULL)
     return 0;
   uint32_t m = 0;
-  choose c = {sw, -1};
+  choose c = {sw, -1, NULL};
   for (uint32_t i = 0; i < sw->ndrones; i++) {
     if (!eligible(&c, i))
       continue;
@@ -111,18 +120,31 @@ uint32_t sl_swarm_nearest_eligible(sl_swarm *sw, sl_vec3 near, uint32_t n,
   return n;
 }
 
-static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude) {
-  choose c = {sw, exclude};
+/* The eligible drone nearest (horizontally) to `near` that can fly to
+ * `dest` and home holding low_battery, ties to the lowest id; -1: none. */
+static int64_t best_drone(sl_swarm *sw, sl_vec3 near, int64_t exclude,
+                          sl_vec3 dest) {
+  choose c = {sw, exclude, &dest};
   return sl_grid_nearest(&sw->dgrid, near.x, near.y, eligible, &c);
 }
 
 /* --- missions ------------------------------------------------------------ */
+
+/* The mission's drone, as the coordinator sees it, no longer has it. */
+static void unassign(sl_swarm *sw, sl_mission *m) {
+  if (m->drone < 0 || (uint32_t)m->drone >= sw->ndrones)
+    return;
+  sl_drone *d = sw->drones[m->drone];
+  if (d != NULL && d->assigned == (int32_t)m->seq)
+    d->assigned = -1;
+}
 
 static void assign(sl_swarm *sw, sl_mission *m, uint32_t drone) {
   if (m->status == SL_MS_PENDING)
     sw->npending--;
   m->status = SL_MS_ASSIGNED;
   m->drone = (int32_t)drone;
+  sw->drones[drone]->assigned = (int32_t)m->seq;
   publish_mission(sw, SL_EV_MISSION_ASSIGNED, m, drone, NULL);
   sl__drone_assign(sw, sw->drones[drone], (int32_t)(m->seq));
 }
@@ -130,23 +152,65 @@ static void assign(sl_swarm *sw, sl_mission *m, uint32_t drone) {
 static void make_pending(sl_swarm *sw, sl_mission *m) {
   if (m->status != SL_MS_PENDING)
     sw->npending++;
+  unassign(sw, m);
   m->status = SL_MS_PENDING;
   m->drone = -1;
 }
 
 static int try_assign(sl_swarm *sw, sl_mission *m) {
-  int64_t d = best_drone(sw, sl_area_center(&m->area), -1);
+  int64_t d = best_drone(sw, sl_area_center(&m->area), -1, m->wp[m->wpi]);
   if (d < 0)
     return 0;
   assign(sw, m, (uint32_t)d);
   return 1;
 }
 
+/* Pending missions, oldest first, each to its best drone.  Which drones
+ * can take a mission now depends on the mission (the energy rule), so one
+ * that finds none no longer ends the pass.  The drones free for any
+ * mission are gathered once; each mission picks among them as
+ * best_drone would (horizontal distance to its centre as the grid
+ * measures it, ties to the lowest id, then the trip). */
 void sl__coord_assign_pending(sl_swarm *sw) {
-  for (uint32_t i = 0; i < sw->nmissions && sw->npending > 0; i++)
-    if (sw->missions[i]->status == SL_MS_PENDING &&
-        !try_assign(sw, sw->missions[i]))
-      break; /* no drone now: later missions would not find one either */
+  if (sw->npending == 0)
+    return;
+  if (sw->capcand < sw->ndrones) {
+    uint32_t *v = realloc(sw->cand, sw->ndrones * sizeof(*v));
+    if (v == NULL)
+      return; /* out of memory: the next pass tries again */
+    sw->cand = v;
+    sw->capcand = sw->ndrones;
+  }
+  choose c = {sw, -1, NULL};
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < sw->ndrones; i++)
+    if (eligible(&c, i))
+      sw->cand[n++] = i;
+  for (uint32_t i = 0; i < sw->nmissions && sw->npending > 0 && n > 0; i++) {
+    sl_mission *m = sw->missions[i];
+    if (m->status != SL_MS_PENDING)
+      continue;
+    sl_vec3 center = sl_area_center(&m->area), dest = m->wp[m->wpi];
+    int64_t best = -1;
+    uint32_t at = 0;
+    double best_d = INFINITY;
+    for (uint32_t k = 0; k < n; k++) {
+      uint32_t id = sw->cand[k];
+      const sl_drone_status *st = sl__drone_status(sw->drones[id]);
+      double dx = st->pos.x - center.x, dy = st->pos.y - center.y;
+      double dist = sqrt(dx * dx + dy * dy);
+      if ((dist < best_d || (dist == best_d && (int64_t)id < best)) &&
+          sl__drone_can_make_trip(sw->drones[id], st, dest)) {
+        best = id;
+        best_d = dist;
+        at = k;
+      }
+    }
+    if (best < 0)
+      continue;
+    sw->cand[at] = sw->cand[--n]; /* taken */
+    assign(sw, m, (uint32_t)best);
+  }
 }
 
 /* Ends a mission (completed, cancelled, failed): the mission's event goes
@@ -156,6 +220,7 @@ static void finish(sl_swarm *sw, sl_mission *m, int status, int event,
   if (m->status == SL_MS_PENDING)
     sw->npending--;
   int32_t drone = m->drone;
+  unassign(sw, m);
   m->status = (uint8_t)status;
   sl_timer_stop(&m->deadline_timer);
   if (status == SL_MS_COMPLETED)
@@ -211,7 +276,7 @@ int sl_swarm_create_mission(sl_swarm *sw, const sl_area *area, double spacing,
   int rc = sl_area_waypoints(area, spacing, &wp, &nwp);
   if (rc != 0)
     return rc; /* a bad area is an error even when no drone is free */
-  int64_t best = best_drone(sw, sl_area_center(area), -1);
+  int64_t best = best_drone(sw, sl_area_center(area), -1, wp[0]);
   if (best < 0 && !queue) {
     free(wp);
     return SL_ENODRONE;
@@ -341,11 +406,11 @@ static void detect(sl_swarm *sw, uint32_t drone, uint32_t target) {
   if (!sw->o.auto_support || t->threat < SL_THREAT_HIGH)
     return;
   sl_drone *det = sw->drones[drone];
-  int64_t helper = best_drone(sw, t->pos, drone);
+  sl_vec3 goal = sl_v3(t->pos.x, t->pos.y, det->pos.z);
+  int64_t helper = best_drone(sw, t->pos, drone, goal);
   if (helper < 0)
     return;
-  sl__drone_support(sw, sw->drones[helper],
-                    sl_v3(t->pos.x, t->pos.y, det->pos.z));
+  sl__drone_support(sw, sw->drones[helper], goal);
   sl_event_init(&ev, SL_EV_SUPPORT_ASSIGNED, sl__swarm_now(sw));
   ev.drone = helper;
   target_event(&ev, t);
@@ -447,10 +512,8 @@ void sl__coord_health(sl_swarm *sw) {
     sl_drone *d = sw->drones[i];
     if (d == NULL || d->stopped || d->online)
       continue;
-    const sl_drone_status *st = sl__drone_status(d);
-    int32_t m = st ? st->mission : -1;
-    if (m >= 0 && (uint32_t)m < sw->nmissions &&
-        sw->missions[m]->drone == (int32_t)d->id) {
+    int32_t m = d->assigned;
+    if (m >= 0) {
       /* A silent drone cannot fly a mission: it is taken from it (the
        * drone flies on, on its own). */
       if (d->mission == m)

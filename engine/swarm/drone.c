@@ -5,16 +5,18 @@
  *   initializing      -> idle ("initialized"), nothing else that tick;
  *   battery           drains while airborne (every state but idle-at-base,
  *                     returning-at-base, charging, initializing and landed
- *                     at 0 %), kept to the nano-percent (milli-percent
- *                     rounded up, plus the fraction owed below it) so ten
- *                     0.1 s ticks at 1 %/s drain exactly one percent and
+ *                     at 0 %), kept exactly in nano-percent so ten 0.1 s
+ *                     ticks at 1 %/s drain exactly one percent and
  *                     0.004 %/s loses nothing to rounding; battery_low
  *                     once on reaching low_battery; airborne at 0 (even
  *                     told to fly on an empty battery) a forced landing
  *                     before it moves (emergency, "battery_depleted",
  *                     z = 0);
- *                     at or below critical_battery a drone not returning,
- *                     charging or in emergency returns ("low_battery");
+ *                     the return rule (API.md's amendments): a drone not
+ *                     returning, charging or in emergency turns home
+ *                     ("low_battery") when its battery is no more than the
+ *                     flight home from where this tick's move would leave
+ *                     it plus critical_battery (flight.c);
  *   movement          speed * tick metres towards the goal, or exactly onto
  *                     it within one step; closer than 1.0 m is arrival (the
  *                     position is set to the goal);
@@ -24,14 +26,23 @@
  *   returning         arrival at base: charging ("at_base"), or idle if full;
  *   charging          charge_rate % per second, idle ("charged") at 100.
  * An emergency drone holds position (velocity 0) and refuses move_to and
- * patrol; return_to_base and shutdown still work.
+ * patrol; return_to_base and shutdown still work.  A drone with a comms
+ * fault publishes nothing and hears no command until repaired (repair).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "flight.h"
 #include "swarm.h"
 
-enum { CMD_MOVE = 1, CMD_PATROL, CMD_RETURN, CMD_EMERGENCY, CMD_FAIL };
+enum {
+  CMD_MOVE = 1,
+  CMD_PATROL,
+  CMD_RETURN,
+  CMD_EMERGENCY,
+  CMD_FAIL,
+  CMD_REPAIR
+};
 
 const sl_drone_status *sl__drone_status(const sl_drone *d) {
   return sl_watch_borrow(&d->status);
@@ -56,30 +67,33 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
     d->vel = sl_v3(0, 0, 0);
   if (state != SL_DS_MOVING)
     d->support = 0;
+  /* The coordinator decides from published statuses: a change of state
+   * is published at once -- unless the drone has lost its link, when
+   * nobody hears of it. */
+  if (d->comms_lost)
+    return;
   if (changed)
     publish_state_event(sw, d);
-  /* The coordinator decides from published statuses: a change of state
-   * is published at once (unless the drone has lost its link). */
-  if (!d->comms_lost)
-    sl__drone_publish(sw, d);
+  sl__drone_publish(sw, d);
 }
 
 void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
-  sl_drone_status st = {sl__swarm_now(sw), d->pos,   d->vel,
-                        d->battery_mp,        d->state, d->reason,
-                        d->mission};
+  sl_drone_status st = {sl__swarm_now(sw), d->pos,    d->vel,    d->battery_np,
+                        d->state,          d->reason, d->mission};
   sl_watch_send(&d->status, &st);
   d->last_report = st.t;
   sl_grid_set(&sw->dgrid, d->id, d->pos.x, d->pos.y);
 }
 
-/* Leaves the drone's mission (the coordinator hands it over). */
+/* Leaves the drone's mission (the coordinator hands it over).  Without a
+ * link the coordinator is not told: it learns from the silence. */
 static void leave_mission(sl_swarm *sw, sl_drone *d) {
   if (d->mission < 0)
     return;
   int32_t m = d->mission;
   d->mission = -1;
-  sl__coord_tell(sw, SL_COORD_LEFT, m, d->id);
+  if (!d->comms_lost)
+    sl__coord_tell(sw, SL_COORD_LEFT, m, d->id);
 }
 
 static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
@@ -88,27 +102,16 @@ static void go_home(sl_swarm *sw, sl_drone *d, const char *reason) {
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
 }
 
-
-/* One step of speed * tick towards `goal`, or onto it within a step;
- * closer than 1.0 m afterwards is arrival, exactly on the goal.  Returns 1
- * on arrival. */
-static int step(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
-  double dist = sl_v3_dist(d->pos, goal);
-  double s = d->o.speed * ((double)sw->o.tick_us / 1e6);
-  if (dist > s + SL_ARRIVAL_SLACK) {
-    sl_vec3 dir = sl_v3((goal.x - d->pos.x) / dist, (goal.y - d->pos.y) / dist,
-                        (goal.z - d->pos.z) / dist);
-    d->pos = sl_v3(d->pos.x + dir.x * s, d->pos.y + dir.y * s,
-                   d->pos.z + dir.z * s);
-    if (sl_v3_dist(d->pos, goal) >= 1.0 - SL_ARRIVAL_SLACK) {
-      d->vel = sl_v3(dir.x * d->o.speed, dir.y * d->o.speed,
-                     dir.z * d->o.speed);
-      return 0;
-    }
-  }
-  d->pos = goal;
-  d->vel = sl_v3(0, 0, 0);
-  return 1;
+/* One step of speed * tick towards `goal` (sl__flight_step).  Returns 1 on
+ * arrival. */
+static int step(sl_drone *d, sl_vec3 goal) {
+  int arrived;
+  sl_vec3 u;
+  d->pos = sl__flight_step(d->pos, goal, d->step_m, &arrived, &u);
+  d->vel = arrived
+               ? sl_v3(0, 0, 0)
+               : sl_v3(u.x * d->o.speed, u.y * d->o.speed, u.z * d->o.speed);
+  return arrived;
 }
 
 /* Whether the drone is in the air this tick (API.md 2: every state but
@@ -126,27 +129,24 @@ static int airborne(const sl_drone *d) {
   case SL_DS_RETURNING:
     return !sl_v3_eq(d->pos, d->base);
   case SL_DS_EMERGENCY:
-    return d->battery_mp > 0;
+    return d->battery_np > 0;
   default:
     return 1;
   }
 }
 
-/* Adds delta nano-percent to the battery, kept within 0..100 %: the exact
- * value is battery_mp * 1e6 - battery_owed_np, and battery_mp is that
- * rounded up, so it reads 0 only when the battery is empty. */
+/* Adds delta nano-percent to the battery, kept within 0..100 %. */
 static void battery_add(sl_drone *d, int64_t delta_np) {
-  int64_t np = d->battery_mp * 1000000 - d->battery_owed_np + delta_np;
+  int64_t np = d->battery_np + delta_np;
   if (np < 0)
     np = 0;
-  if (np > INT64_C(100000000000))
-    np = INT64_C(100000000000);
-  d->battery_mp = (np + 999999) / 1000000;
-  d->battery_owed_np = d->battery_mp * 1000000 - np;
+  if (np > 100 * SL_NP_PER_PCT)
+    np = 100 * SL_NP_PER_PCT;
+  d->battery_np = np;
 }
 
 static int battery_full(const sl_drone *d) {
-  return d->battery_mp >= 100000 && d->battery_owed_np == 0;
+  return d->battery_np >= 100 * SL_NP_PER_PCT;
 }
 
 typedef struct scan {
@@ -168,8 +168,8 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
   }
   if (airborne(d)) {
     battery_add(d, -d->drain_np);
-    int pct = sl_battery_pct(d->battery_mp);
-    if (!d->low_sent && pct <= d->o.low_battery) {
+    int pct = sl_battery_pct(d->battery_np);
+    if (!d->low_sent && pct <= d->o.low_battery && !d->comms_lost) {
       d->low_sent = 1;
       sl_event ev;
       sl_event_init(&ev, SL_EV_BATTERY_LOW, sl__swarm_now(sw));
@@ -177,40 +177,40 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
       ev.battery = pct;
       sl__swarm_publish(sw, &ev);
     }
-    if (d->battery_mp == 0) { /* forced landing where it is */
+    if (d->battery_np == 0) { /* forced landing where it is */
       leave_mission(sw, d);
       d->pos.z = 0;
       sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "battery_depleted");
       return;
     }
-    if (pct <= d->o.critical_battery && d->state != SL_DS_RETURNING &&
-        d->state != SL_DS_CHARGING && d->state != SL_DS_EMERGENCY)
+    if (d->state != SL_DS_RETURNING && d->state != SL_DS_CHARGING &&
+        d->state != SL_DS_EMERGENCY && sl__drone_must_turn_home(d))
       go_home(sw, d, "low_battery");
   }
   switch (d->state) {
   case SL_DS_MOVING:
-    if (step(sw, d, d->goal))
+    if (step(d, d->goal))
       sl__drone_set_state(sw, d, SL_DS_IDLE, "arrived");
     break;
   case SL_DS_PATROLLING:
-    if (step(sw, d, d->wp[d->wpi])) {
+    if (step(d, d->wp[d->wpi])) {
       d->wpi++;
       if (d->wpi == d->nwp) {
         d->wpi = 0;
-        if (d->mission >= 0)
+        if (d->mission >= 0 && !d->comms_lost)
           sl__coord_tell(sw, SL_COORD_LAP, d->mission, d->id);
       }
       if (d->mission >= 0)
         sw->missions[d->mission]->wpi = d->wpi; /* progress survives */
     }
-    if (sw->tgrid.ncells > 0) {
+    if (sw->tgrid.ncells > 0 && !d->comms_lost) {
       scan s = {sw, d};
       sl_grid_within(&sw->tgrid, d->pos.x, d->pos.y, d->o.scan_radius, saw,
                      &s);
     }
     break;
   case SL_DS_RETURNING:
-    if (step(sw, d, d->base))
+    if (step(d, d->base))
       sl__drone_set_state(sw, d, battery_full(d) ? SL_DS_IDLE : SL_DS_CHARGING,
                           "at_base");
     break;
@@ -228,7 +228,12 @@ void sl__drone_tick(sl_swarm *sw, sl_drone *d) {
 
 /* --- coordinator decisions --------------------------------------------- */
 
+/* The coordinator's commands reach a drone only over its link: without
+ * one they are lost in the air (the coordinator finds out from the
+ * drone's silence, or from its report once repaired). */
 void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission) {
+  if (d->comms_lost)
+    return;
   sl_mission *m = sw->missions[mission];
   d->mission = mission;
   free(d->wp);
@@ -242,12 +247,16 @@ void sl__drone_assign(sl_swarm *sw, sl_drone *d, int32_t mission) {
 }
 
 void sl__drone_support(sl_swarm *sw, sl_drone *d, sl_vec3 goal) {
+  if (d->comms_lost)
+    return;
   d->goal = goal;
   sl__drone_set_state(sw, d, SL_DS_MOVING, "support");
   d->support = 1;
 }
 
 void sl__drone_release(sl_swarm *sw, sl_drone *d, const char *reason) {
+  if (d->comms_lost)
+    return;
   d->mission = -1;
   d->goal = d->base;
   sl__drone_set_state(sw, d, SL_DS_RETURNING, reason);
@@ -266,10 +275,38 @@ static void cmd_free(sl_msg *m) {
   free(c);
 }
 
+/* The link is back: the drone reports at once what it is doing now (a
+ * drone_state when that is not what it last reported), and a mission the
+ * coordinator gave it that it does not fly (it left it, or never heard of
+ * it) goes back to the coordinator. */
+static void link_restored(sl_swarm *sw, sl_drone *d) {
+  const sl_drone_status *st = sl__drone_status(d);
+  int changed =
+      st == NULL || st->state != d->state || strcmp(st->reason, d->reason) != 0;
+  d->comms_lost = 0;
+  if (changed)
+    publish_state_event(sw, d);
+  sl__drone_publish(sw, d);
+  if (d->assigned >= 0 && d->mission != d->assigned)
+    sl__coord_tell(sw, SL_COORD_LEFT, d->assigned, d->id);
+}
+
+static void repair(sl_swarm *sw, sl_drone *d) {
+  if (d->comms_lost)
+    link_restored(sw, d);
+  if (d->gps_fault) {
+    d->gps_fault = 0;
+    if (d->state == SL_DS_EMERGENCY && strcmp(d->reason, "gps_failure") == 0)
+      sl__drone_set_state(sw, d, SL_DS_IDLE, "repaired"); /* hovers there */
+  }
+}
+
 static int drone_handle(sl_actor *self, sl_msg *m) {
   sl_drone *d = sl_actor_state(self);
   sl_swarm *sw = d->sw;
   cmd *c = m->payload;
+  if (d->comms_lost && m->type != CMD_FAIL && m->type != CMD_REPAIR)
+    return 0; /* sent before the link went down, and lost with it */
   switch (m->type) {
   case CMD_MOVE:
     if (d->state == SL_DS_EMERGENCY)
@@ -298,15 +335,20 @@ static int drone_handle(sl_actor *self, sl_msg *m) {
     break;
   case CMD_FAIL:
     if (m->a.i == SL_FAIL_COMMS) {
-      go_home(sw, d, "emergency"); /* it publishes this last status */
+      /* Silent from now on: its last report stands, mission included. */
       d->comms_lost = 1;
+      go_home(sw, d, "emergency");
     } else if (m->a.i == SL_FAIL_GPS) {
+      d->gps_fault = 1;
       leave_mission(sw, d);
       sl__drone_set_state(sw, d, SL_DS_EMERGENCY, "gps_failure");
     } else {
       sl_actor_set_exit_message(self, "crash");
       return SL_ECRASHED;
     }
+    break;
+  case CMD_REPAIR:
+    repair(sw, d);
     break;
   default:
     break;
@@ -355,8 +397,11 @@ void sl__drone_unregister(sl_swarm *sw, sl_drone *d) {
   d->stopped = 1;
   sw->live--;
   sl_grid_remove(&sw->dgrid, d->id);
-  if (d->mission >= 0 && !sw->shut)
-    leave_mission(sw, d);
+  /* Its mission goes back to the coordinator: the one the coordinator
+   * gave it (the drone's own may have been dropped with its link). */
+  d->mission = -1;
+  if (d->assigned >= 0 && !sw->shut)
+    sl__coord_tell(sw, SL_COORD_LEFT, d->assigned, d->id);
   sl_event ev;
   sl_event_init(&ev, SL_EV_DRONE_UNREGISTERED, sl__swarm_now(sw));
   ev.drone = d->id;
@@ -405,14 +450,21 @@ static int send_cmd(sl_swarm *sw, uint32_t id, uint32_t type, cmd *c,
   return sl_actor_try_send(sw->e, d->actor, &m);
 }
 
-static int refuses_movement(sl_swarm *sw, uint32_t id) {
+/* What a drone answers before a command is sent: SL_ENOLINK without a
+ * link, SL_EEMERGENCY for movement in emergency, else 0. */
+static int refuses(sl_swarm *sw, uint32_t id, int movement) {
   sl_drone *d = sl_swarm_drone(sw, id);
-  return d != NULL && d->state == SL_DS_EMERGENCY;
+  if (d == NULL)
+    return 0; /* send_cmd answers SL_ESTOPPED */
+  if (d->comms_lost)
+    return SL_ENOLINK;
+  return movement && d->state == SL_DS_EMERGENCY ? SL_EEMERGENCY : 0;
 }
 
 int sl_drone_move_to(sl_swarm *sw, uint32_t id, sl_vec3 goal) {
-  if (refuses_movement(sw, id))
-    return SL_EEMERGENCY;
+  int rc = refuses(sw, id, 1);
+  if (rc != 0)
+    return rc;
   cmd *c = calloc(1, sizeof(*c));
   if (c == NULL || (c->wp = malloc(sizeof(*c->wp))) == NULL) {
     free(c);
@@ -427,8 +479,9 @@ int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
                     uint32_t n) {
   if (n == 0)
     return SL_EEMPTY;
-  if (refuses_movement(sw, id))
-    return SL_EEMERGENCY;
+  int rc = refuses(sw, id, 1);
+  if (rc != 0)
+    return rc;
   cmd *c = calloc(1, sizeof(*c));
   if (c == NULL || (c->wp = malloc(n * sizeof(*wp))) == NULL) {
     free(c);
@@ -440,13 +493,16 @@ int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
 }
 
 int sl_drone_return(sl_swarm *sw, uint32_t id) {
-  return send_cmd(sw, id, CMD_RETURN, NULL, 0);
+  int rc = refuses(sw, id, 0);
+  return rc != 0 ? rc : send_cmd(sw, id, CMD_RETURN, NULL, 0);
 }
 
 int sl_drone_emergency(sl_swarm *sw, uint32_t id, const char *reason) {
   sl_drone *d = sl_swarm_drone(sw, id);
   if (d == NULL)
     return SL_ESTOPPED;
+  if (d->comms_lost)
+    return SL_ENOLINK;
   sl_msg m;
   memset(&m, 0, sizeof(m));
   m.type = CMD_EMERGENCY;
@@ -458,6 +514,10 @@ int sl_drone_fail(sl_swarm *sw, uint32_t id, int kind) {
   if (kind < SL_FAIL_COMMS || kind > SL_FAIL_CRASH)
     return SL_EINVAL;
   return send_cmd(sw, id, CMD_FAIL, NULL, kind);
+}
+
+int sl_drone_repair(sl_swarm *sw, uint32_t id) {
+  return send_cmd(sw, id, CMD_REPAIR, NULL, 0);
 }
 
 int sl_drone_shutdown(sl_swarm *sw, uint32_t id) {

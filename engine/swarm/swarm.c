@@ -116,11 +116,10 @@ static void on_telemetry(sl_timer *t) {
     sl__drone_publish(sw, d);
     if (sw->ntele == 0)
       continue;
-    sl_sample smp = {d->id,     (double)now / 1e6,
-                     d->pos.x,  d->pos.y,
-                     d->pos.z,  sl_battery_pct(d->battery_mp),
-                     d->state,  d->vel.x,
-                     d->vel.y,  d->vel.z};
+    sl_sample smp = {d->id,    (double)now / 1e6, d->pos.x,
+                     d->pos.y, d->pos.z,          sl_battery_pct(d->battery_np),
+                     d->state, d->vel.x,          d->vel.y,
+                     d->vel.z};
     /* A subscriber may leave the list from inside a call (a filter that
      * cancels a subscription): it leaves a hole, skipped here.  One that
      * joins is appended (the list may move): walk by index, re-reading
@@ -192,8 +191,7 @@ static void drone_down(sl_engine *e, void *ud, sl_id actor, int reason,
   if (st != NULL) {
     d->pos = st->pos;
     d->vel = st->vel;
-    d->battery_mp = st->battery_mp;
-    d->battery_owed_np = 0; /* exactly what was published */
+    d->battery_np = st->battery_np;
     d->state = st->state;
     d->reason = st->reason;
     d->mission = -1;
@@ -266,12 +264,14 @@ int sl_swarm_spawn_drone(sl_swarm *sw, sl_vec3 base, int battery,
   d->base = d->pos = d->goal = base;
   d->state = SL_DS_INITIALIZING;
   d->reason = "spawned";
-  d->battery_mp = (int64_t)battery * 1000;
+  d->battery_np = (int64_t)battery * SL_NP_PER_PCT;
   d->mission = -1;
+  d->assigned = -1;
   d->online = 1;
   double tick_s = (double)sw->o.tick_us / 1e6;
   d->drain_np = llround(d->o.drain * tick_s * 1e9);
   d->charge_np = llround(d->o.charge_rate * tick_s * 1e9);
+  d->step_m = d->o.speed * tick_s; /* as step() in drone.c computes it */
   int rc = sl_watch_init(&d->status, sw->e, &status_ops, NULL);
   if (rc == 0)
     rc = sl_swarm_register(sw, d);
@@ -348,7 +348,7 @@ void sl_swarm_stats_get(sl_swarm *sw, sl_swarm_stats *st) {
   st->restarts = sw->restarts;
 }
 
-void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
+void sl_swarm_shutdown_begin(sl_swarm *sw) {
   if (sw->shut)
     return;
   sl__coord_cancel_all(sw); /* missions end first */
@@ -356,6 +356,15 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
   sl_timer_stop(&sw->tick);
   sl_timer_stop(&sw->telemetry);
   sl_timer_stop(&sw->health);
+  sl_event ev;
+  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
+  sl__swarm_publish(sw, &ev);
+}
+
+void sl_swarm_shutdown_finish(sl_swarm *sw, int64_t timeout_us) {
+  if (sw->shut != 1)
+    return;
+  sw->shut = 2;
   sl_engine_shutdown(sw->e, timeout_us);
   /* A drone that crashed and whose restart notice has not run yet has no
    * actor for the engine to stop, and drone_down restarts nothing once the
@@ -366,9 +375,11 @@ void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
     if (d != NULL && !d->stopped && d->actor == SL_ID_NONE)
       sl__drone_unregister(sw, d);
   }
-  sl_event ev;
-  sl_event_init(&ev, SL_EV_SYSTEM_SHUTDOWN, sl_engine_now(sw->e));
-  sl__swarm_publish(sw, &ev);
+}
+
+void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us) {
+  sl_swarm_shutdown_begin(sw);
+  sl_swarm_shutdown_finish(sw, timeout_us);
 }
 
 void sl_swarm_free(sl_swarm *sw) {
@@ -392,6 +403,7 @@ void sl_swarm_free(sl_swarm *sw) {
   }
   free(sw->missions);
   free(sw->targets);
+  free(sw->cand);
   free(sw->tele);
   sl__formations_free(sw);
   for (uint32_t i = 0; i < sw->nstrs; i++)

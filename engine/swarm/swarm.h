@@ -69,15 +69,20 @@ void sl_swarm_default_opts(sl_swarm_opts *o);
 typedef struct sl_drone_status {
   int64_t t; /* when published */
   sl_vec3 pos, vel;
-  int64_t battery_mp; /* milli-percent: 100000 is full */
+  int64_t battery_np; /* exact, in nano-percent: 100e9 is full */
   uint8_t state;
   const char *reason; /* static, or interned in the swarm */
   int32_t mission;    /* mission index, or -1 */
 } sl_drone_status;
 
+/* Nano-percent (1e-9 %), the battery's exact unit: 100 % is 100e9. */
+#define SL_NP_PER_PCT INT64_C(1000000000)
+
 /* The integer battery API.md shows: whole percents, rounded up, so a drone
  * reads 100 until a full percent is used. */
-static inline int sl_battery_pct(int64_t mp) { return (int)((mp + 999) / 1000); }
+static inline int sl_battery_pct(int64_t np) {
+  return (int)((np + SL_NP_PER_PCT - 1) / SL_NP_PER_PCT);
+}
 
 typedef struct sl_swarm sl_swarm;
 typedef void (*sl_tele_fn)(void *ud, sl_item *it);
@@ -92,19 +97,23 @@ typedef struct sl_drone {
   sl_vec3 pos, vel, goal;
   uint8_t state;
   const char *reason;
-  int64_t battery_mp;
+  int64_t battery_np; /* exact: 0 .. 100e9 nano-percent */
   int32_t mission;
   sl_vec3 *wp; /* patrol waypoints (owned), the next one at wpi */
   uint32_t nwp, wpi;
   uint8_t stopped, comms_lost, low_sent, online, support;
-  uint8_t reserved; /* in a team */
+  uint8_t reserved;  /* in a team */
+  uint8_t gps_fault; /* an injected gps fault, until repaired */
+  /* The coordinator's side: the mission it gave this drone and has not
+   * taken back, or -1.  The drone's own `mission` can differ when its link
+   * is down (it left the mission unheard, or never heard it). */
+  int32_t assigned;
   int64_t last_report;
-  int64_t step_mm; /* per-tick step, drain, charge (precomputed) */
-  /* Per tick, in nano-percent (1e-9 %): a rate need not be a whole
-   * milli-percent a tick.  battery_mp is rounded up; battery_owed_np is
-   * what the exact battery lies below it (0 <= owed < 1e6), carried from
-   * tick to tick so no fraction is ever lost. */
-  int64_t drain_np, charge_np, battery_owed_np;
+  /* Per tick, in nano-percent: a rate need not be a whole milli-percent
+   * a tick, and nothing is lost to rounding from tick to tick (0.004 %/s
+   * drains exactly 4 % in 1000 s). */
+  int64_t drain_np, charge_np;
+  double step_m;   /* metres flown a tick: speed * tick */
   sl_watch status; /* published status (sl_drone_status) */
   sl_msg *carry;   /* commands left in a crashed actor's mailbox (owned), */
   uint32_t ncarry; /* re-sent to its restarted actor in order */
@@ -167,9 +176,11 @@ struct sl_swarm {
   int64_t pass_now;      /* the time of the tick or telemetry pass running */
   int in_pass;
   uint32_t npending;
+  uint32_t *cand; /* the pending pass's candidates (capacity ndrones) */
+  uint32_t capcand;
   char **strs; /* interned reasons */
   uint32_t nstrs;
-  int shut;
+  int shut; /* 1: shutting down (begin), 2: shut (finish) */
   /* formations being flown (formation.c), checked after each tick */
   struct sl_formation *forms;
   uint32_t nforms, capforms;
@@ -180,8 +191,16 @@ int sl_swarm_init(sl_swarm *sw, sl_engine *e, const sl_swarm_opts *o);
 /* Frees what the swarm holds (after sl_swarm_shutdown or engine close). */
 void sl_swarm_free(sl_swarm *sw);
 
-/* Graceful: missions cancelled, drones and coordinator stopped in reverse
- * spawn order (each drone unregistered), system_shutdown published. */
+/* Graceful, in two halves (API.md section 1 and its amendments), so that
+ * the embedder can let system_shutdown's handlers run in between.
+ * begin: missions cancelled, the drones' clock stopped (no more ticks,
+ * telemetry or health checks), system_shutdown published; every actor
+ * still runs.  finish: every actor stopped in reverse spawn order (an
+ * actor in the middle of a message gets until `timeout_us` from now),
+ * each drone unregistered.  sl_swarm_shutdown does both at once.  Each is
+ * done once; finish does nothing before begin. */
+void sl_swarm_shutdown_begin(sl_swarm *sw);
+void sl_swarm_shutdown_finish(sl_swarm *sw, int64_t timeout_us);
 void sl_swarm_shutdown(sl_swarm *sw, int64_t timeout_us);
 
 /* A drone at `base`, registered before this returns (drone_registered).
@@ -199,7 +218,9 @@ void sl_swarm_stats_get(sl_swarm *sw, sl_swarm_stats *st);
 /* Commands: each is a message to the drone's actor, applied when the swarm
  * runs.  0, SL_ESTOPPED (no such drone, or stopped), SL_EFULL (its mailbox
  * is full), SL_EEMPTY (an empty patrol), SL_EEMERGENCY (the drone is in
- * emergency: it refuses move_to and patrol). */
+ * emergency: it refuses move_to and patrol), SL_ENOLINK (a comms fault:
+ * it hears no command until repaired; fail, repair and shutdown, which
+ * are the simulator's, still work). */
 int sl_drone_move_to(sl_swarm *sw, uint32_t id, sl_vec3 goal);
 int sl_drone_patrol(sl_swarm *sw, uint32_t id, const sl_vec3 *wp,
                     uint32_t n);
@@ -207,6 +228,14 @@ int sl_drone_return(sl_swarm *sw, uint32_t id);
 int sl_drone_emergency(sl_swarm *sw, uint32_t id, const char *reason);
 enum { SL_FAIL_COMMS, SL_FAIL_GPS, SL_FAIL_CRASH };
 int sl_drone_fail(sl_swarm *sw, uint32_t id, int kind);
+/* Clears an injected comms or gps fault (a message, like fail).  Comms:
+ * the drone reports again at once (its status, and drone_state when its
+ * state changed while unheard); a mission the coordinator thinks it has
+ * and it does not fly goes back to the coordinator; the health check
+ * finds it online at its next pass.  Gps: an emergency stop for the gps
+ * fault turns into hovering where it is, idle ("repaired").  Nothing to
+ * clear: nothing happens.  0, SL_ESTOPPED or SL_EFULL. */
+int sl_drone_repair(sl_swarm *sw, uint32_t id);
 /* Stops the drone's actor now: unregistered, its mission handed over. */
 int sl_drone_shutdown(sl_swarm *sw, uint32_t id);
 

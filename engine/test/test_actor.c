@@ -481,3 +481,129 @@ TEST(resume_before_returning_wait_is_not_lost) {
   CHECK(!(a->flags & SL_AF_SUSPENDED));
   CHECK_INT(sl_engine_close(&e), 0);
 }
+
+/* --- livelock (issue 10, item 14) ----------------------------------------- */
+
+static void count_down(sl_engine *e, void *ud, sl_id target, int reason,
+                       const char *msg) {
+  (void)e;
+  (void)target;
+  st *s = ud;
+  s->stop_reason = reason;
+  s->stopped++;
+  if (msg != NULL && strcmp(msg, "budget_exceeded") == 0)
+    s->got[255] = 1; /* its exit message named the budget */
+}
+
+TEST(livelock_fails_the_actor_at_the_limit_on_the_virtual_clock) {
+  /* A limit of 1000 messages at one instant: the actor that sends itself
+   * a message from each handler handles exactly 1000, then fails with
+   * budget_exceeded instead of handling the 1001st; run_for returns and
+   * the clock reaches its deadline. */
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  e.livelock = 1000;
+  st busy = {0}, seen = {0};
+  busy.resend = 1;
+  sl_id b = spawn(&e, &busy, 0);
+  uint64_t mon;
+  CHECK_INT(sl_actor_monitor_cb(&e, b, count_down, &seen, &mon), 0);
+  sl_msg m = msg(0);
+  sl_actor_try_send(&e, b, &m);
+  CHECK_INT(sl_engine_run_for(&e, 1000000), 0);
+  CHECK_INT(busy.n, 1000);
+  CHECK(!sl_actor_alive(&e, b));
+  CHECK_INT(busy.stop_reason, SL_EBUDGET);
+  CHECK_INT(seen.stopped, 1);
+  CHECK_INT(seen.got[255], 1);
+  CHECK_INT(e.livelocks, 1);
+  CHECK_INT(sl_engine_now(&e), 1000000);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+TEST(livelock_default_limit_is_ten_million_messages) {
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  st busy = {0};
+  busy.resend = 1;
+  sl_id b = spawn(&e, &busy, 0);
+  sl_msg m = msg(0);
+  sl_actor_try_send(&e, b, &m);
+  CHECK_INT(sl_engine_run_for(&e, 1000), 0);
+  CHECK_INT(busy.n, 10000000);
+  CHECK_INT(busy.stop_reason, SL_EBUDGET);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+typedef struct feeder {
+  sl_timer t;
+  sl_engine *e;
+  sl_id to;
+  int per_tick;
+} feeder;
+
+static void feed(sl_timer *t) {
+  feeder *f = (feeder *)t;
+  for (int i = 0; i < f->per_tick; i++) {
+    sl_msg m = msg(i);
+    sl_actor_try_send(f->e, f->to, &m);
+  }
+}
+
+TEST(livelock_counts_only_since_the_clock_last_moved) {
+  /* 60 messages at each of 10 instants: 600 in all, over a limit of 100,
+   * but never more than 60 at one instant -- not a livelock. */
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  e.livelock = 100;
+  st s = {0};
+  sl_id a = spawn(&e, &s, 100);
+  feeder f = {.e = &e, .to = a, .per_tick = 60};
+  sl_timer_init(&e, &f.t);
+  sl_timer_start(&f.t, feed, 1000, 1000);
+  sl_engine_run_for(&e, 10000);
+  CHECK_INT(s.n, 600);
+  CHECK(sl_actor_alive(&e, a));
+  CHECK_INT(e.livelocks, 0);
+  sl_timer_stop(&f.t);
+  CHECK_INT(sl_engine_close(&e), 0);
+}
+
+typedef struct pp {
+  sl_id other;
+  int n;
+} pp;
+
+static int pp_handle(sl_actor *self, sl_msg *m) {
+  pp *p = sl_actor_state(self);
+  p->n++;
+  sl_actor_try_send(sl_actor_engine(self), p->other, m);
+  m->payload = NULL; /* nothing owned: sent on as is */
+  return 0;
+}
+
+TEST(livelock_between_two_actors_fails_the_first_over_the_limit) {
+  /* A ping-pong at one instant: each handles one message a turn.  The one
+   * that started reaches the limit first and fails; its partner's next
+   * send finds it stopped, and the clock moves on. */
+  sl_engine e;
+  sl_engine_init(&e, NULL);
+  e.livelock = 500;
+  static const sl_behaviour ppb = {"pp", NULL, pp_handle, NULL};
+  pp a = {0}, b = {0};
+  sl_id ia, ib;
+  sl_actor_spawn(&e, &ppb, &a, NULL, &ia);
+  sl_actor_spawn(&e, &ppb, &b, NULL, &ib);
+  a.other = ib;
+  b.other = ia;
+  sl_msg m = msg(0);
+  sl_actor_try_send(&e, ia, &m);
+  sl_engine_run_for(&e, 5000);
+  CHECK_INT(a.n, 500);
+  CHECK_INT(b.n, 500);
+  CHECK(!sl_actor_alive(&e, ia));
+  CHECK(sl_actor_alive(&e, ib));
+  CHECK_INT(e.livelocks, 1);
+  CHECK_INT(sl_engine_now(&e), 5000);
+  CHECK_INT(sl_engine_close(&e), 0);
+}

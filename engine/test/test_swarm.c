@@ -1,5 +1,6 @@
 /* Tests for the swarm domain in C: grid, area, registry, a small flight
  * (engine/swarm).  Behaviour in depth is in the busted specs. */
+#include "swarm/flight.h"
 #include "swarm/swarm.h"
 #include "t.h"
 
@@ -253,4 +254,64 @@ TEST(alert_level_from_counts_by_threat) {
   sl_swarm_shutdown(&sw, 0);
   CHECK_INT(sl_engine_close(&e), 0);
   sl_swarm_free(&sw);
+}
+
+/* --- the energy arithmetic (issue 10, item 15) ---------------------------- */
+
+TEST(flight_ticks_exact_values) {
+  /* floor((dist - 1) / step) + 1, at least 1, 0 for no flight */
+  CHECK_INT(sl__flight_ticks(0, 1), 0);
+  CHECK_INT(sl__flight_ticks(0.5, 1), 1); /* within a step: onto it */
+  CHECK_INT(sl__flight_ticks(1, 1), 1);
+  CHECK_INT(sl__flight_ticks(1.5, 1), 1); /* 0.5 m left: arrived */
+  CHECK_INT(sl__flight_ticks(2, 1), 2);   /* 1.0 m left is not arrival */
+  CHECK_INT(sl__flight_ticks(58.309518948453004, 1), 58);
+  CHECK_INT(sl__flight_ticks(104.40306508910551, 1), 104);
+  CHECK_INT(sl__flight_ticks(124, 1), 124);
+  CHECK_INT(sl__flight_ticks(10, 2.5), 4);  /* 7.5, 5, 2.5, onto it */
+  CHECK_INT(sl__flight_ticks(3.4, 2.5), 1); /* 0.9 m left: arrived */
+  CHECK_INT(sl__flight_ticks(3.5, 2.5), 2); /* 1.0 m left */
+  CHECK(sl__flight_ticks(1e300, 1) > 0);    /* no overflow */
+}
+
+/* The arithmetic against the real thing: drones fly to goals at various
+ * distances and speeds; the ticks each takes to arrive are the ticks
+ * sl__flight_ticks says. */
+TEST(flight_ticks_match_the_flights_drones_fly) {
+  static const double speed[] = {10, 7, 25, 3.3};
+  static const sl_vec3 goal[] = {
+      {0, 0, 0.4},        {0, 0, 1},      {0, 0, 2}, {30, 40, 0}, {0, 50, 30},
+      {17.3, -4.1, 9.99}, {100, 100, 30}, {3, 0, 0}, {2.5, 0, 0}};
+  for (size_t si = 0; si < sizeof speed / sizeof *speed; si++) {
+    for (size_t gi = 0; gi < sizeof goal / sizeof *goal; gi++) {
+      sl_engine e;
+      sl_engine_init(&e, NULL);
+      sl_swarm sw;
+      REQUIRE(sl_swarm_init(&sw, &e, NULL) == 0);
+      sl_drone_opts o = sw.o.drone;
+      o.speed = speed[si];
+      o.drain = 0; /* the flight alone */
+      uint32_t id;
+      REQUIRE(sl_swarm_spawn_drone(&sw, sl_v3(0, 0, 0), 100, &o, &id) == 0);
+      sl_engine_run_for(&e, 100000); /* idle after its first tick */
+      CHECK_INT(sl_drone_move_to(&sw, id, goal[gi]), 0);
+      sl_engine_run_for(&e, 0);
+      sl_drone *d = sl_swarm_drone(&sw, id);
+      int64_t ticks = 0;
+      while (d->state != SL_DS_IDLE && ticks < 100000) {
+        sl_engine_run_for(&e, 100000);
+        ticks++;
+      }
+      double dist = sl_v3_dist(sl_v3(0, 0, 0), goal[gi]);
+      int64_t want = sl__flight_ticks(dist, speed[si] * 0.1);
+      if (ticks != want)
+        T_FAIL("speed %g to (%g, %g, %g), %.6f m: flew %lld ticks, "
+               "sl__flight_ticks says %lld",
+               speed[si], goal[gi].x, goal[gi].y, goal[gi].z, dist,
+               (long long)ticks, (long long)want);
+      sl_swarm_shutdown(&sw, 0);
+      CHECK_INT(sl_engine_close(&e), 0);
+      sl_swarm_free(&sw);
+    }
+  }
 }
