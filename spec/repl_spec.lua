@@ -139,3 +139,23 @@ describe("a session that owns what it creates (a control client's)", function()
     swarm:close()
   end)
 end)
+
+describe("a REPL session's command to many drones", function()
+  it("shows nothing while the orders go out a slice at a time, then the answer", function()
+    local shorthand = require "starling.shorthand"
+    local slice = shorthand.SLICE
+    local s, swarm = session()
+    swarm:spawn_fleet(5)
+    swarm:run_for(0.1)
+    shorthand.SLICE = 2
+    local ok, err = pcall(function()
+      local text, action, more = s:feed(":goto all 10 10")
+      assert.same({ "", "stream" }, { text, action })
+      local out = {}
+      for t in more do out[#out + 1] = t end
+      assert.same({ "", "", "", "5 drones flying to (10, 10, 30)\n" }, out)
+    end)
+    shorthand.SLICE = slice
+    assert(ok, err)
+  end)
+end)

@@ -164,3 +164,55 @@ describe("shorthand numbers out of range", function()
     assert.equal("2 drones patrolling", shorthand.run(swarm, ":patrol all 0 0 0 9999950"))
   end)
 end)
+
+describe("shorthand on more drones than a slice", function()
+  local slice
+  before_each(function() slice = shorthand.SLICE end)
+  after_each(function() shorthand.SLICE = slice end)
+
+  local function states(swarm, n)
+    local t = {}
+    for id = 0, n - 1 do t[#t + 1] = swarm:drone(id):state() end
+    return t
+  end
+
+  -- 100,000 drones at once held the loop 0.25-0.5 s: a slice per loop turn
+  it(":goto all reaches a slice of drones per call, in id order, then answers with the count", function()
+    local swarm = fleet(7)
+    assert.equal("1 drone stopped", shorthand.run(swarm, ":stop 4"))
+    swarm:run_for(0.1)
+    shorthand.SLICE = 3
+    local text, action, more = shorthand.run(swarm, ":goto all 0 100")
+    assert.same({ "", "stream" }, { text, action })
+    assert.equal("", more()) -- drones 0-2
+    swarm:run_for(0.1)
+    assert.same({ "moving", "moving", "moving", "idle", "emergency", "idle", "idle" }, states(swarm, 7))
+    assert.equal("", more()) -- 3-5 (4 refuses)
+    assert.equal("", more()) -- 6
+    assert.equal("6 drones flying to (0, 100, 30)\ndrone 4: emergency", more())
+    assert.is_nil(more())
+    swarm:run_for(0.1)
+    assert.same({ "moving", "moving", "moving", "moving", "emergency", "moving", "moving" }, states(swarm, 7))
+  end)
+
+  it(":rtb, :patrol and :stop of a state answer their refusals a slice of lines at a time", function()
+    local swarm = fleet(5)
+    assert.equal("2 drones stopped", shorthand.run(swarm, ":stop 1,3"))
+    swarm:run_for(0.1)
+    shorthand.SLICE = 2
+    local _, action, more = shorthand.run(swarm, ":patrol all 0 0 100 100")
+    assert.equal("stream", action)
+    local out = {}
+    for text in more do out[#out + 1] = text end
+    assert.same({ "", "", "", "3 drones patrolling\ndrone 1: emergency", "drone 3: emergency" }, out)
+    swarm:run_for(0.1)
+    assert.same({ "patrolling", "emergency", "patrolling", "emergency", "patrolling" }, states(swarm, 5))
+    -- a state is selected when the line is read: the drones it names then
+    local _, _, stop = shorthand.run(swarm, ":stop patrolling")
+    assert.equal("", stop())
+    assert.equal("", stop())
+    assert.equal("3 drones stopped", stop())
+    assert.is_nil(stop())
+    assert.equal("no drone", shorthand.run(swarm, ":status idle"))
+  end)
+end)

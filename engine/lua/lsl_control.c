@@ -421,8 +421,13 @@ static int client_when_drained(lua_State *L) {
     return 2;
   }
   c->want_drain = 1;
-  if (c->writing == 0) /* no write to complete: the next loop turn */
-    uv_timer_start(&c->grace, on_drain_timer, 0, 0);
+  /* No write to complete: the next loop turn.  1 ms, not 0: libuv 1.44
+   * runs a timer due now that is started from a timer callback in the same
+   * pass, so a drain handler asking again from on_drain_timer would run
+   * every slice of a listing (or of a command to 100,000 drones) in one
+   * loop turn. */
+  if (c->writing == 0)
+    uv_timer_start(&c->grace, on_drain_timer, 1, 0);
   lua_pushboolean(L, 1);
   return 1;
 }

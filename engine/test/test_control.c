@@ -312,3 +312,35 @@ TEST(a_long_listing_reaches_a_client_whole) {
   CHECK(expect(&repl, "Swarm shutdown complete", 20000));
   CHECK_INT(finish(&repl), 0);
 }
+
+/* A command to more drones than a slice goes out a slice per loop turn to
+ * a client too: the swarm's timers run between its slices.  (libuv 1.44
+ * ran a 0 ms timer started from a timer callback in the same pass, so
+ * every slice after the first went out in one loop turn.) */
+TEST(a_command_to_many_drones_lets_the_loop_turn_for_a_client) {
+  const char *sock = tmp_path("slices.sock");
+  signal(SIGPIPE, SIG_IGN);
+  static term repl;
+  REQUIRE(start_repl(&repl, sock, tmp_path("slices_history")) == 0);
+  REQUIRE(expect(&repl, "> ", 10000));
+  /* a slice of 1 drone, and each slice read notes the timer's count */
+  type(&repl, "swarm:spawn_fleet(298) ticks, seen = 0, {} swarm:every(0.01,"
+              " function() ticks = ticks + 1 end) local sh = require"
+              "('starling.shorthand') sh.SLICE = nil setmetatable(sh, {"
+              "__index = function(_, k) if k == 'SLICE' then seen[ticks] ="
+              " true return 1 end end})\r");
+  static peer a;
+  REQUIRE(dial(&a, sock) == 0);
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&a, "L :goto all 10 10\n");
+  CHECK(expect(&a, "O 300 drones flying to (10, 10, 30)\n", 20000));
+  CHECK(expect(&a, "P > \n", 5000));
+  /* 300 slices, 1 ms apart at least: the 10 ms timer ran among them */
+  type(&repl, "local n = 0 for _ in pairs(seen) do n = n + 1 end"
+              " print('TURNS=' .. (n >= 10 and 'many' or n))\r");
+  CHECK(expect(&repl, "TURNS=many", 5000));
+  close(a.fd);
+  type(&repl, "\x04");
+  CHECK(expect(&repl, "Swarm shutdown complete", 20000));
+  CHECK_INT(finish(&repl), 0);
+}

@@ -186,9 +186,10 @@ function M.show(v) return (show(v, 0, {}, "")) end
 -- Evaluation ------------------------------------------------------------
 
 --- session:feed(line) -> text to show (may be ""), and "quit" after :quit;
--- or "", "stream", more: a long listing whose carrier shows more() (the
--- next lines, each ending in a newline; nil at the end) a slice per loop
--- turn, then the prompt.
+-- or "", "stream", more: a long listing or a command to many drones whose
+-- carrier shows more() (the next lines, each ending in a newline; "" while
+-- a command's orders are still being sent; nil at the end) a slice per
+-- loop turn, then the prompt.
 function Session:feed(line)
   if self.buffer == nil and line:match("^%s*:") then
     local ok, text, action, more = pcall(shorthand.run, self.swarm, line, self.state)
@@ -196,6 +197,7 @@ function Session:feed(line)
     if action == "stream" then
       return "", "stream", function()
         local t = more()
+        if t == "" then return "" end -- orders still being sent: nothing to show yet
         return t and t .. "\n"
       end
     end

@@ -131,11 +131,14 @@ function M.parse(line)
   return nil, filter.report("bad command", line, res.pos, "expected " .. res.msg)
 end
 
--- The drones a selector names, in id order; an id with no drone fails at
--- the selector's column.
+-- The ids of the drones a selector names, in id order, taken now (all and
+-- a state are selected in C: a handle per drone, or a Lua loop over the
+-- fleet, would hold the loop 60 ms at 100,000 drones); an id with no
+-- drone fails at the selector's column.  Handles are made a slice at a
+-- time, as the command reaches each drone.
 local function select(swarm, sel, line, at)
-  if sel == nil or sel.all then return swarm:drones() end
-  if sel.state then return swarm:drones{ state = sel.state } end
+  if sel == nil or sel.all then return swarm:_select() end
+  if sel.state then return swarm:_select(sel.state) end
   local out, seen = {}, {}
   for _, it in ipairs(sel.list) do
     local a, b = it[1], it[2] or it[1]
@@ -144,12 +147,11 @@ local function select(swarm, sel, line, at)
     if b < a then fail(col, ("a range from low to high, not %d-%d"):format(a, b)) end
     if b - a > 1000000 then fail(col, "a range of at most 1,000,000 drones") end
     for id = a, b do
-      local d = swarm:drone(id)
-      if d == nil then fail(col, ("a drone id: there is no drone %d"):format(id)) end
-      if not seen[id] then seen[id] = true; out[#out + 1] = d end
+      if swarm:drone(id) == nil then fail(col, ("a drone id: there is no drone %d"):format(id)) end
+      if not seen[id] then seen[id] = true; out[#out + 1] = id end
     end
   end
-  table.sort(out, function(x, y) return x.id < y.id end)
+  table.sort(out)
   return out
 end
 
@@ -161,27 +163,61 @@ local function status_line(d)
     p.x, p.y, p.z, st.mission and (" mission " .. st.mission:sub(1, 8)) or "")
 end
 
--- Sends cmd's order to each drone; returns "N drones: verb" plus refusals.
-local function each(drones, verb, fn)
-  local lines, refused = {}, 0
-  for _, d in ipairs(drones) do
-    local ok, err = fn(d)
-    if not ok then
-      refused = refused + 1
-      lines[#lines + 1] = ("drone %d: %s"):format(d.id, tostring(err))
+-- Commands, listings and answers go a slice of this many drones (or
+-- lines) per loop turn, so that no command on 100,000 drones holds the
+-- loop for a tick.
+M.SLICE = 1000
+M.STATUS_SLICE = M.SLICE
+
+-- Sends an order (fn(handle) -> ok, err) to each drone of ids, in id
+-- order; the answer is "N drones VERB" then a line per refusal.  Up to
+-- M.SLICE drones: the answer's text.  More: "", "stream", more, where
+-- more() sends the next slice and returns "" until every drone has had
+-- it, then the answer a slice of lines at a time, then nil.
+local function each(swarm, ids, verb, fn)
+  local lines, refused, i = {}, 0, 0
+  local function send()
+    local j = math.min(i + M.SLICE, #ids)
+    for k = i + 1, j do
+      local ok, err = fn(swarm:_handle(ids[k]))
+      if not ok then
+        refused = refused + 1
+        lines[#lines + 1] = ("drone %d: %s"):format(ids[k], tostring(err))
+      end
     end
+    i = j
   end
-  table.insert(lines, 1, ("%d drone%s %s"):format(#drones - refused, #drones - refused == 1 and "" or "s", verb))
-  return table.concat(lines, "\n")
+  local function head()
+    return ("%d drone%s %s"):format(#ids - refused, #ids - refused == 1 and "" or "s", verb)
+  end
+  if #ids <= M.SLICE then
+    send()
+    table.insert(lines, 1, head())
+    return table.concat(lines, "\n")
+  end
+  local shown = nil -- lines of the answer shown so far (nil: not begun)
+  local function more()
+    if i < #ids then
+      send()
+      return ""
+    end
+    if shown == nil then
+      shown = 0
+      table.insert(lines, 1, head())
+    end
+    if shown >= #lines then return nil end
+    local j = math.min(shown + M.SLICE, #lines)
+    local text = table.concat(lines, "\n", shown + 1, j)
+    shown = j
+    return text
+  end
+  return "", "stream", more
 end
 
--- A :status of more drones than this is a stream: its lines come a slice
--- at a time, so that listing 100,000 drones never holds the loop.
-M.STATUS_SLICE = 1000
-
 --- M.run(swarm, line, state) -> text to show, and "quit" for :quit, or
--- "", "stream", more for a long :status (more() -> the next lines, nil
--- at the end).  `state` is the session's (its formation team, its watch
+-- "", "stream", more for a :status, :goto, :patrol, :rtb or :stop of
+-- more than M.SLICE drones (more() -> the next lines, "" while orders
+-- are still being sent, nil at the end).  `state` is the session's (its formation team, its watch
 -- timer).  A bad line raises nothing: its text is the error.
 function M.run(swarm, line, state)
   local cmd, err = M.parse(line)
@@ -238,14 +274,16 @@ function M.execute(swarm, cmd, line, state)
     state.watch = swarm:every(1, function() out(status_line(d)) end)
     return status_line(d)
   end
-  local drones = select(swarm, cmd.sel, line, cmd.pos.sel)
+  local drones = select(swarm, cmd.sel, line, cmd.pos.sel) -- ids
   if n == "status" then
     if #drones == 0 then return "no drone" end
     local i = 0
     local function more()
       if i >= #drones then return nil end
       local lines = {}
-      for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do lines[#lines + 1] = status_line(drones[k]) end
+      for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do
+        lines[#lines + 1] = status_line(swarm:_handle(drones[k]))
+      end
       i = i + M.STATUS_SLICE
       return table.concat(lines, "\n")
     end
@@ -253,7 +291,7 @@ function M.execute(swarm, cmd, line, state)
     return "", "stream", more
   elseif n == "goto" then
     local to = { x = cmd.x, y = cmd.y, z = cmd.z or 30 }
-    return each(drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
+    return each(swarm, drones, ("flying to (%g, %g, %g)"):format(to.x, to.y, to.z), function(d) return d:move_to(to) end)
   elseif n == "patrol" then
     -- as many rows of 100 m as the engine flies (area.c: 100,000)
     local depth = math.abs(cmd.y1 - cmd.y0)
@@ -263,16 +301,15 @@ function M.execute(swarm, cmd, line, state)
     end
     local area = require("starling.area").new{ min = { math.min(cmd.x0, cmd.x1), math.min(cmd.y0, cmd.y1) },
       max = { math.max(cmd.x0, cmd.x1), math.max(cmd.y0, cmd.y1) }, altitude = cmd.altitude or 30 }
-    return each(drones, "patrolling", function(d) return d:patrol(area) end)
+    return each(swarm, drones, "patrolling", function(d) return d:patrol(area) end)
   elseif n == "rtb" then
-    return each(drones, "returning to base", function(d) return d:return_to_base() end)
+    return each(swarm, drones, "returning to base", function(d) return d:return_to_base() end)
   elseif n == "stop" then
-    return each(drones, "stopped", function(d) return d:emergency_stop("operator") end)
+    return each(swarm, drones, "stopped", function(d) return d:emergency_stop("operator") end)
   elseif n == "formation" then
     if state.team then state.team:release(); state.team = nil end
     if #drones == 0 then return "no drone" end
-    local ids = {}
-    for i, d in ipairs(drones) do ids[i] = d.id end
+    local ids = drones
     local team, why = swarm:team(ids)
     if not team then return ("no formation: %s (each drone must be free: online, no mission, in no team)"):format(why) end
     local opts = { center = { x = cmd.x, y = cmd.y, z = 30 } }
