@@ -12,6 +12,13 @@
  *     stdio (print, io.write, the logs) never meets EAGAIN, and what this
  *     file writes goes through starling_write_all, which finishes partial
  *     writes -- output is never cut short, however large;
+ *   - a long listing (:status all) is paced by the terminal: its slices go
+ *     to a bounded queue written when stdout is writable (a poll handle,
+ *     the write non-blocking for its moment), and the next slice is made
+ *     only once the queue is under OUT_LOW -- a terminal that reads slowly,
+ *     or not at all, holds the listing, not the loop.  What is not a
+ *     listing (a single huge print, say()) still waits for the terminal,
+ *     after what is queued;
  *   - Tab asks the session for completions (a word may hold '.' and ':');
  *   - history lives in $STARLING_HISTORY or ~/.starling_history;
  *   - Ctrl+C: during an evaluation the signal handler sets the flag that
@@ -30,6 +37,7 @@
 #include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +71,21 @@ static struct {
   size_t npending;
   uv_idle_t stream_idle; /* a long listing: a slice per loop turn */
   int stream;            /* its more() (registry ref), LUA_NOREF if none */
+  uv_poll_t out_poll;    /* stdout, polled for UV_WRITABLE */
+  int out_polling;       /* out_poll was initialised (a listing is paced) */
+  int out_waiting;       /* out_poll started: the queue waits for stdout */
+  int stream_done;       /* more() is over; the queue goes, then the prompt */
+  int out_midline;       /* the terminal has part of a line from the queue */
+  size_t qoff, qlen;     /* the queue: Q[qoff, qlen) not yet written */
 } R;
+
+/* The terminal's queue for a listing's slices: bounded. */
+#define OUT_CAP (256 * 1024)
+#define OUT_LOW (16 * 1024) /* under this, the next slice is made */
+/* A line the terminal took in part: how long its rest may be waited for
+ * (a timer's print meanwhile would land inside it). */
+#define OUT_LINE_WAIT_MS 20
+static char Q[OUT_CAP];
 
 /* --- calls into Lua (all protected) -------------------------------------- */
 
@@ -125,9 +147,97 @@ static void on_sigint(int sig) {
 static void on_line(char *line);
 static void on_stdin(uv_poll_t *p, int status, int events);
 
-/* Text for the terminal, after what stdio holds (print, io.write). */
+/* --- the terminal's queue ------------------------------------------------ */
+
+/* One write to stdout that does not wait (stdout is blocking for stdio). */
+static ssize_t write_now(const char *s, size_t n) {
+  int fl = fcntl(1, F_GETFL);
+  int nb = fl >= 0 && !(fl & O_NONBLOCK);
+  if (nb)
+    fcntl(1, F_SETFL, fl | O_NONBLOCK);
+  ssize_t w;
+  do
+    w = write(1, s, n);
+  while (w < 0 && errno == EINTR);
+  int e = errno;
+  if (nb)
+    fcntl(1, F_SETFL, fl);
+  errno = e;
+  return w;
+}
+
+static size_t out_queued(void) {
+  return R.qlen - R.qoff;
+}
+
+/* Writes what stdout takes now; 0 if it took nothing more, 1 if some. */
+static int out_try(size_t n) {
+  ssize_t w = write_now(Q + R.qoff, n);
+  if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return 0;
+  if (w <= 0) { /* the terminal is gone: nothing more can be shown */
+    R.qoff = R.qlen;
+    R.out_midline = 0;
+    return 0;
+  }
+  R.qoff += (size_t)w;
+  R.out_midline = Q[R.qoff - 1] != '\n';
+  return 1;
+}
+
+/* Writes what the terminal takes now without waiting, but for the rest of
+ * a line it took in part: that, up to OUT_LINE_WAIT_MS. */
+static void out_push(void) {
+  while (out_queued() > 0 && out_try(out_queued()))
+    ;
+  uint64_t end = uv_hrtime() / 1000000 + OUT_LINE_WAIT_MS;
+  while (R.out_midline && out_queued() > 0) {
+    const char *nl = memchr(Q + R.qoff, '\n', out_queued());
+    size_t rest = nl != NULL ? (size_t)(nl - (Q + R.qoff)) + 1 : out_queued();
+    uint64_t now = uv_hrtime() / 1000000;
+    if (now >= end)
+      break;
+    struct pollfd q = {1, POLLOUT, 0};
+    if (poll(&q, 1, (int)(end - now)) < 0 && errno != EINTR)
+      break;
+    out_try(rest);
+  }
+  if (out_queued() == 0)
+    R.qoff = R.qlen = 0;
+}
+
+/* Writes what is queued, waiting for the terminal as long as it takes. */
+static void out_drain(void) {
+  if (out_queued() > 0)
+    starling_write_all(1, Q + R.qoff, out_queued());
+  R.qoff = R.qlen = 0;
+  R.out_midline = 0;
+}
+
+/* A listing's slice: queued, and written as far as the terminal takes it.
+ * More than the queue holds waits for the terminal. */
+static void out_queue(const char *s, size_t n) {
+  fflush(stdout);
+  if (R.qoff > 0) {
+    memmove(Q, Q + R.qoff, out_queued());
+    R.qlen -= R.qoff;
+    R.qoff = 0;
+  }
+  if (n > OUT_CAP - R.qlen) {
+    out_drain();
+    starling_write_all(1, s, n);
+    return;
+  }
+  memcpy(Q + R.qlen, s, n);
+  R.qlen += n;
+  out_push();
+}
+
+/* Text for the terminal, after what stdio holds (print, io.write) and
+ * what the queue holds. */
 static void say(const char *s, size_t n) {
   fflush(stdout);
+  out_drain();
   starling_write_all(1, s, n);
 }
 
@@ -153,6 +263,7 @@ static void on_term_async(uv_async_t *a) {
 }
 
 static void fresh_prompt(void) {
+  out_drain();
   if (R.ed != NULL)
     starling_edit_start(R.ed, prompt());
   else
@@ -194,7 +305,10 @@ static int stream_step(void) {
     size_t len = 0;
     const char *text = lua_tolstring(L, -1, &len);
     if (text != NULL) {
-      say(text, len);
+      if (R.out_polling)
+        out_queue(text, len);
+      else
+        say(text, len);
       more = 1;
     }
   }
@@ -206,16 +320,67 @@ static void stream_end(void) {
   if (R.stream == LUA_NOREF)
     return;
   uv_idle_stop(&R.stream_idle);
+  if (R.out_waiting) {
+    uv_poll_stop(&R.out_poll);
+    R.out_waiting = 0;
+  }
+  out_drain(); /* what is queued is shown (after a Ctrl+C too) */
+  R.stream_done = 0;
   luaL_unref(R.L, LUA_REGISTRYINDEX, R.stream);
   R.stream = LUA_NOREF;
   if (R.polling && !R.quit) /* the keyboard again */
     uv_poll_start(&R.poll, UV_READABLE, on_stdin);
 }
 
+static void on_out_writable(uv_poll_t *p, int status, int events);
+
+/* The queue is over its mark: no slice until stdout has taken it. */
+static void wait_writable(void) {
+  uv_idle_stop(&R.stream_idle);
+  if (!R.out_waiting)
+    uv_poll_start(&R.out_poll, UV_WRITABLE, on_out_writable);
+  R.out_waiting = 1;
+}
+
 static void on_stream_idle(uv_idle_t *h) {
   (void)h;
-  if (stream_step())
+  if (R.out_polling && out_queued() > OUT_LOW) {
+    wait_writable();
     return;
+  }
+  if (stream_step()) {
+    if (R.out_polling && out_queued() > OUT_LOW)
+      wait_writable();
+    return;
+  }
+  if (R.out_polling && out_queued() > 0) { /* the prompt after the rest */
+    R.stream_done = 1;
+    wait_writable();
+    return;
+  }
+  stream_end();
+  if (!R.quit)
+    fresh_prompt();
+}
+
+static void on_out_writable(uv_poll_t *p, int status, int events) {
+  (void)p;
+  (void)events;
+  if (status < 0) { /* stdout cannot be polled now: wait for it */
+    out_drain();
+  } else {
+    out_push();
+    if (out_queued() > (R.stream_done ? 0 : OUT_LOW))
+      return;
+  }
+  uv_poll_stop(&R.out_poll);
+  R.out_waiting = 0;
+  if (R.stream == LUA_NOREF)
+    return;
+  if (!R.stream_done) {
+    uv_idle_start(&R.stream_idle, on_stream_idle);
+    return;
+  }
   stream_end();
   if (!R.quit)
     fresh_prompt();
@@ -381,6 +546,7 @@ static int term_write(lua_State *L) {
   const char *s = luaL_checklstring(L, 1, &len);
   if (R.ed != NULL && !R.evaluating) {
     fflush(stdout);
+    out_drain();
     starling_edit_print(R.ed, s, len); /* over the prompt, redrawn below */
   } else {
     say(s, len);
@@ -483,6 +649,12 @@ int starling_repl(lua_State *L, int argc, char **argv) {
   R.polling = uv_poll_init(loop, &R.poll, 0) == 0;
   if (R.stdin_flags >= 0) /* blocking again: see the top of the file */
     fcntl(0, F_SETFL, R.stdin_flags & ~O_NONBLOCK);
+  if (R.polling && R.ed != NULL) { /* stdout, to pace listings */
+    int fl = fcntl(1, F_GETFL);
+    R.out_polling = uv_poll_init(loop, &R.out_poll, 1) == 0;
+    if (fl >= 0) /* blocking again, as stdin */
+      fcntl(1, F_SETFL, fl & ~O_NONBLOCK);
+  }
   if (R.polling) {
     uv_poll_start(&R.poll, UV_READABLE, on_stdin);
     fresh_prompt();
@@ -533,6 +705,10 @@ int starling_repl(lua_State *L, int argc, char **argv) {
     uv_close((uv_handle_t *)&R.poll, NULL);
   }
   stream_end();
+  if (R.out_polling) {
+    uv_poll_stop(&R.out_poll);
+    uv_close((uv_handle_t *)&R.out_poll, NULL);
+  }
   uv_close((uv_handle_t *)&R.stream_idle, NULL);
   uv_close((uv_handle_t *)&R.sigint, NULL);
   uv_close((uv_handle_t *)&R.sigterm, NULL);

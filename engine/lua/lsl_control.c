@@ -77,7 +77,7 @@ typedef struct ctl_server {
 struct ctl_client {
   ctl_server *srv; /* NULL once the server is gone */
   ctl_handle h;
-  uv_timer_t grace; /* a dropped client's last second */
+  uv_timer_t grace; /* a dropped client's last second; else drain calls */
   int handles;      /* open: h, grace */
   ctl_client *next;
   char *buf; /* input, not yet a line */
@@ -240,6 +240,7 @@ typedef struct wreq {
 } wreq;
 
 static void flush_out(ctl_client *c);
+static void on_drain_timer(uv_timer_t *t);
 
 static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
@@ -252,11 +253,13 @@ static void on_written(uv_write_t *req, int status) {
     flush_out(c);
   else if (c->dropping) /* the E line is out */
     client_close(c, 1);
+  /* The drain handler from a timer, not from here: a write that
+   * completes at once is called back in the same loop turn (libuv runs
+   * the pending callbacks up to 8 more times after polling), so a handler
+   * called here would send up to 9 slices of a listing in one turn. */
   if (c->want_drain && !c->closing && !c->dropping &&
-      c->writing + c->out_len - c->out_off < LOW_WATER) {
-    c->want_drain = 0; /* a later loop turn than the one that asked */
-    notify(c, "drain", NULL, 0);
-  }
+      c->writing + c->out_len - c->out_off < LOW_WATER)
+    uv_timer_start(&c->grace, on_drain_timer, 1, 0);
 }
 
 /* Starts writing the next slice of c's pending output. */

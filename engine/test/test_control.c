@@ -344,3 +344,41 @@ TEST(a_command_to_many_drones_lets_the_loop_turn_for_a_client) {
   CHECK(expect(&repl, "Swarm shutdown complete", 20000));
   CHECK_INT(finish(&repl), 0);
 }
+
+/* A listing goes to a client a slice per loop turn: a slice's write that
+ * completes at once is called back in the same turn (libuv runs pending
+ * callbacks up to 8 more times after polling), and a drain handler called
+ * from there sent up to 9 slices in one turn. */
+TEST(a_listing_goes_to_a_client_a_slice_per_loop_turn) {
+  const char *sock = tmp_path("turns.sock");
+  signal(SIGPIPE, SIG_IGN);
+  static term repl;
+  REQUIRE(start_repl(&repl, sock, tmp_path("turns_history")) == 0);
+  REQUIRE(expect(&repl, "> ", 10000));
+  /* a slice of 1 line, and each slice made notes the loop turn it is in
+   * (a 1 ms timer counts them) */
+  type(&repl, "swarm:spawn_fleet(298) turn, seen = 0, {} swarm:every(0.001,"
+              " function() turn = turn + 1 end) local sh = require"
+              "('starling.shorthand') sh.STATUS_SLICE = nil setmetatable(sh,"
+              " {__index = function(_, k) if k == 'STATUS_SLICE' then "
+              "seen[turn] = (seen[turn] or 0) + 1 return 1 end end})\r");
+  static peer a;
+  REQUIRE(dial(&a, sock) == 0);
+  CHECK(expect(&a, "P > \n", 5000));
+  type(&a, "L :status all\n");
+  CHECK(expect(&a, "O drone 299 ", 20000));
+  CHECK(expect(&a, "P > \n", 5000));
+  /* more() asks STATUS_SLICE twice a slice, and once more at its end.  A
+   * 1 ms timer is not an exact count of turns (a turn of less than 1 ms
+   * does not fire it): a few slices may share a count, not dozens. */
+  type(&repl, "local most = 0 for _, k in pairs(seen) do most = math.max("
+              "most, k) end print('MOST=' .. most)\r");
+  CHECK(expect(&repl, "\r\nMOST=", 5000));
+  int most = atoi(repl.out + repl.seen);
+  fprintf(stderr, "slices in one loop turn, at most: %d\n", most / 2);
+  CHECK(most / 2 <= 4);
+  close(a.fd);
+  type(&repl, "\x04");
+  CHECK(expect(&repl, "Swarm shutdown complete", 20000));
+  CHECK_INT(finish(&repl), 0);
+}

@@ -129,3 +129,40 @@ TEST(large_output_at_the_local_prompt_arrives_whole) {
   CHECK(expect(&t, "Swarm shutdown complete", 20000));
   CHECK_INT(finish(&t), 0);
 }
+
+/* A terminal that stops reading holds a long listing, not the loop: the
+ * next slice waits until the last has gone out, and meanwhile the swarm
+ * runs on -- a control client is answered -- and, read again, the
+ * terminal gets the whole listing, then the prompt. */
+TEST(a_terminal_that_stops_reading_holds_the_listing_not_the_loop) {
+  static term t;
+  static peer c;
+  const char *ctl = tmp_path("stall.sock");
+  const char *const args[] = {"starling",  "repl", "--drones", "20000",
+                              "--control", ctl,    NULL};
+  unlink(ctl);
+  REQUIRE(spawn(&t, tmp_path("stall_history"), args) == 0);
+  REQUIRE(expect(&t, "> ", 20000));
+  REQUIRE(dial(&c, ctl) == 0);
+  CHECK(expect(&c, "P > \n", 5000));
+  size_t from = t.len;
+  type(&t, ":status all\r");
+  CHECK(expect(&t, "\r\ndrone 0 ", 20000));
+  /* the terminal is not read now: about 1 MB, 20 slices, waits for it.
+   * Each answer takes a loop turn at least, and each turn a slice could
+   * go: a loop held by the terminal would stall before the 30th. */
+  for (int i = 0; i < 30; i++) {
+    type(&c, "L swarm:count()\n");
+    if (!expect(&c, "O 20000\nP > \n", 5000)) {
+      CHECK(!"a control client answered while the terminal waits");
+      break;
+    }
+  }
+  CHECK(expect(&t, "\r\ndrone 19999 ", 30000));
+  CHECK(expect(&t, "\r\n> ", 5000));
+  CHECK_INT(count(&t, from, "\r\ndrone "), 20000);
+  close(c.fd);
+  type(&t, "\x04");
+  CHECK(expect(&t, "Swarm shutdown complete", 20000));
+  CHECK_INT(finish(&t), 0);
+}
