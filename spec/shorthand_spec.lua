@@ -32,7 +32,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
       bad(":goto 3 north 5"))
     assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
-      .. "formation mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+      .. "formation missions targets alert mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
     assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb\n      ^", bad(":rtb"))
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
@@ -44,7 +44,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
     assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
-      .. "mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
+      .. "missions targets alert mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
   end)
 end)
 
@@ -263,5 +263,61 @@ describe("shorthand for missions, targets and formations at an altitude", functi
     assert.equal("emergency (use :rtb)", shorthand.hint("emergency"))
     assert.equal("no_drone_available (use :rtb or wait for a drone to be free)", shorthand.hint("no_drone_available"))
     assert.equal("busy", shorthand.hint("busy")) -- no hint: the code alone
+  end)
+end)
+
+describe("shorthand views of missions, targets and the alert level", function()
+  it(":missions lists each mission: short id, status, drone, laps done of laps, area", function()
+    local swarm = fleet(2)
+    assert.equal("no mission", shorthand.run(swarm, ":missions"))
+    shorthand.run(swarm, ":mission 0 0 100 100 30 2")
+    shorthand.run(swarm, ":mission -20 0 20 300 45 0")
+    assert.equal("no mission: no_drone_available (use :rtb or wait for a drone to be free)",
+      shorthand.run(swarm, ":mission 0 0 10 10"))
+    local ms = swarm:missions()
+    assert.equal("mission   status     drone  laps  area\n"
+      .. ms[1].id:sub(1, 8) .. "  assigned       1  0/2   (0, 0)-(100, 100) at 30\n"
+      .. ms[2].id:sub(1, 8) .. "  assigned       0  0/-   (-20, 0)-(20, 300) at 45", shorthand.run(swarm, ":missions"))
+    assert.equal(2, ms[1].laps)
+    assert.equal(0, ms[2].laps)
+  end)
+
+  it(":targets lists each target: id, position, threat, detected or lost; :alert the level and who", function()
+    local swarm = fleet(2)
+    assert.equal("no target", shorthand.run(swarm, ":targets"))
+    assert.equal("alert normal\ncritical  0\nhigh      0\nmedium    0\nlow       0", shorthand.run(swarm, ":alert"))
+    shorthand.run(swarm, ":target 10 20 high")
+    shorthand.run(swarm, ":target 900 900 low")
+    shorthand.run(swarm, ":target 60 10 medium")
+    shorthand.run(swarm, ":target 40 30 high")
+    shorthand.run(swarm, ":patrol 1 0 0 100 100")
+    swarm:run_for(1)
+    assert.is_true(swarm:remove_target(2))
+    swarm:run_for(0.1)
+    assert.equal("target  position                  threat    state\n"
+      .. "0       (10.0, 20.0, 0.0)         high      detected\n"
+      .. "1       (900.0, 900.0, 0.0)       low       -\n"
+      .. "2       (60.0, 10.0, 0.0)         medium    lost\n"
+      .. "3       (40.0, 30.0, 0.0)         high      detected", shorthand.run(swarm, ":targets"))
+    assert.equal("alert high\ncritical  0\nhigh      2: 0, 3\nmedium    0\nlow       0", shorthand.run(swarm, ":alert"))
+    assert.equal("high", swarm:alert_level())
+    assert.equal("bad command at column 10: expected the end of the line\n  :targets 3\n           ^",
+      shorthand.run(swarm, ":targets 3"))
+  end)
+
+  it("a long table comes a slice of rows at a time, aligned across slices", function()
+    local swarm = fleet(1)
+    for i = 0, 2 do shorthand.run(swarm, (":target %d 0 low"):format(i * 1000)) end
+    local slice = shorthand.STATUS_SLICE
+    shorthand.STATUS_SLICE = 2
+    local text, action, more = shorthand.run(swarm, ":targets")
+    assert.same({ "", "stream" }, { text, action })
+    assert.equal("target  position                  threat    state\n"
+      .. "0       (0.0, 0.0, 0.0)           low       -\n"
+      .. "1       (1000.0, 0.0, 0.0)        low       -", more())
+    local last, after = more(), more()
+    shorthand.STATUS_SLICE = slice
+    assert.equal("2       (2000.0, 0.0, 0.0)        low       -", last)
+    assert.is_nil(after)
   end)
 end)

@@ -4,6 +4,7 @@
 --   :rtb all                    :stop 4
 --   :status [idle]              :formation circle 0-5 0 0 [40] [30]
 --   :mission 0 0 200 200 [30] [1]   :target 10 20 high
+--   :missions   :targets   :alert
 --   :speed 10   :pause   :resume   :watch 3 | off   :help   :quit
 --
 -- Selectors: 3, 1-5, 1,4,7 (ranges may be listed too), all, or a state
@@ -94,6 +95,9 @@ local COMMANDS = {
   formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
     { "y", "num", false, "coord" }, { "size", "num", true, "size" }, { "altitude", "num", true, "coord" },
     help = ":formation KIND SEL X Y [R] [ALT]  a team of SEL in formation at (X, Y, ALT 30); R: radius or spacing" },
+  missions = { help = ":missions                a table of missions: id, status, drone, laps done/laps, area" },
+  targets = { help = ":targets                 a table of targets: id, position, threat, detected or lost" },
+  alert = { help = ":alert                   the alert level and the detected targets by threat" },
   mission = { { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" }, { "x1", "num", false, "coord" },
     { "y1", "num", false, "coord" }, { "altitude", "num", true, "coord" }, { "laps", "num", true, "laps" },
     help = ":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)" },
@@ -106,8 +110,8 @@ local COMMANDS = {
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
-local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "mission", "target", "speed",
-                "pause", "resume", "watch", "help", "quit" }
+local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert",
+                "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
 
 local Failure = {}
 local function fail(pos, msg) error(setmetatable({ pos = pos, msg = msg }, Failure), 0) end
@@ -294,7 +298,7 @@ function M.execute(swarm, cmd, line, state)
       swarm:_set_speed(state.speed or 1)
       return ("resumed at x%g"):format(state.speed or 1)
     end
-  elseif n == "mission" or n == "target" then
+  elseif n == "mission" or n == "target" or n == "missions" or n == "targets" or n == "alert" then
     return M[n](swarm, cmd)
   elseif n == "watch" then
     if state.watch then state.watch:cancel(); state.watch = nil end
@@ -370,6 +374,75 @@ function M.mission(swarm, cmd)
   local m = swarm:mission(id)
   if m and m.drone then return ("mission %s assigned to drone %d"):format(id, m.drone) end
   return ("mission %s %s"):format(id, m and m.status or "created")
+end
+
+-- A table: its header, then row(item) for each item, aligned by fixed
+-- widths (so that slices shown apart line up); up to M.STATUS_SLICE rows
+-- the text, more: "", "stream", more (a slice of rows per call, nil at
+-- the end) as :status answers.
+local function listing(items, header, row, none)
+  if #items == 0 then return none end
+  local i = 0
+  local function more()
+    if i >= #items then return nil end
+    local lines = {}
+    if i == 0 then lines[1] = header end
+    for k = i + 1, math.min(i + M.STATUS_SLICE, #items) do lines[#lines + 1] = row(items[k]) end
+    i = i + M.STATUS_SLICE
+    return table.concat(lines, "\n")
+  end
+  if #items <= M.STATUS_SLICE then return more() end
+  return "", "stream", more
+end
+
+local MISSION_ROW = "%-8s  %-9s  %5s  %-4s  %s"
+
+--- :missions: id (its first 8 characters), status, drone, laps done of
+-- laps ("-": until cancelled), area.
+function M.missions(swarm)
+  return listing(swarm:missions(), MISSION_ROW:format("mission", "status", "drone", "laps", "area"),
+    function(m)
+      local laps = ("%d/%s"):format(m.laps_done, m.laps == 0 and "-" or tostring(m.laps))
+      local area = tostring(m.area):gsub("^starling%.area ", "")
+      return MISSION_ROW:format(m.id:sub(1, 8), m.status, m.drone or "-", laps, area)
+    end, "no mission")
+end
+
+local TARGET_ROW = "%-6s  %-24s  %-8s  %s"
+
+--- :targets: id, position, threat, and detected, lost (removed after it
+-- was detected) or "-" (not seen yet).
+function M.targets(swarm)
+  return listing(swarm:targets(), TARGET_ROW:format("target", "position", "threat", "state"), function(t)
+    local p = t.position
+    return TARGET_ROW:format(t.id, ("(%.1f, %.1f, %.1f)"):format(p.x, p.y, p.z), t.threat,
+      t.lost and "lost" or (t.detected and "detected" or "-"))
+  end, "no target")
+end
+
+-- :alert lists up to this many ids per threat.
+M.ALERT_IDS = 10
+
+--- :alert: the level, then per threat (highest first) how many detected,
+-- not lost targets and their ids.
+function M.alert(swarm)
+  local by = {}
+  for _, t in ipairs(core.names.threat) do by[t] = {} end
+  for _, t in ipairs(swarm:targets()) do
+    if t.detected and not t.lost then table.insert(by[t.threat], t.id) end
+  end
+  local lines = { "alert " .. swarm:alert_level() }
+  for i = #core.names.threat, 1, -1 do
+    local name = core.names.threat[i]
+    local ids = by[name]
+    local text = ("%-8s  %d"):format(name, #ids)
+    if #ids > 0 then
+      text = text .. ": " .. table.concat(ids, ", ", 1, math.min(#ids, M.ALERT_IDS))
+      if #ids > M.ALERT_IDS then text = text .. (" and %d more"):format(#ids - M.ALERT_IDS) end
+    end
+    lines[#lines + 1] = text
+  end
+  return table.concat(lines, "\n")
 end
 
 --- :target: adds a target on the ground at (x, y); its id.
