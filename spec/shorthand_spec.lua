@@ -221,12 +221,14 @@ describe("shorthand for missions, targets and formations at an altitude", functi
   it(":mission creates a mission over an area and answers its id, or the error code", function()
     local swarm = fleet(2)
     local text = shorthand.run(swarm, ":mission 0 0 100 100 40 2")
-    local id = text:match("^mission (%x+%-%x+%-%x+%-%x+%-%x+) assigned to drone (%d+)$")
-    assert.is_not_nil(id, text)
+    local id = swarm:missions()[1].id
+    assert.equal("mission " .. id .. " assigned to drone 1", text)
     local m = swarm:mission(id)
     assert.same({ "assigned", 1, 40 }, { m.status, m.drone, m.area.altitude })
     local second = shorthand.run(swarm, ":mission 0 0 10 10")
-    assert.matches("^mission %x+%-%x+%-%x+%-%x+%-%x+ assigned to drone 0$", second)
+    assert.equal("mission " .. swarm:missions()[2].id .. " assigned to drone 0", second)
+    assert.equal(":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)",
+      shorthand.run(swarm, ":help mission"))
     assert.equal("no mission: no_drone_available (use :rtb or wait for a drone to be free)",
       shorthand.run(swarm, ":mission 0 0 10 10"))
     assert.equal("bad command at column 21: expected a number of laps (0 patrols until cancelled) (not 1.5)\n"
