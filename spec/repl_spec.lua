@@ -45,7 +45,15 @@ describe("a REPL session", function()
     local a = session(swarm)
     local b = session(swarm)
     assert.equal("stdin:1: unexpected symbol near '='\n", a:feed("= 3"))
-    assert.matches("^stdin:1: boom\nstack traceback:", a:feed("error('boom')"))
+    -- the message and the user's own frames, none of the REPL's
+    assert.equal("stdin:1: boom\n", a:feed("error('boom')"))
+    assert.equal("stdin:1: attempt to index a nil value (local 'x')\n", a:feed("local x; x.y = 1"))
+    assert.equal("", a:feed("function inner() error('deep') end"))
+    assert.equal("", a:feed("function outer() inner(); return 1 end"))
+    assert.equal("stdin:1: deep\nstack traceback:\n\tstdin:1: in global 'inner'\n"
+      .. "\tstdin:1: in global 'outer'\n\tstdin:1: in main chunk\n", a:feed("local y = outer(); return y"))
+    assert.equal("stdin:1: bad argument #1 to 'rep' (number expected, got nil)\nstack traceback:\n"
+      .. "\t[C]: in function 'string.rep'\n\tstdin:1: in main chunk\n", a:feed("('x'):rep(nil)"))
     assert.equal("", a:feed("mine = 1"))
     assert.equal("1\n", a:feed("mine"))
     assert.equal("nil\n", b:feed("mine"))

@@ -28,6 +28,8 @@ describe("starling run on a mission file", function()
       -- drone 2 from (100, 0, 0) to (100, 20, 20): 28.3 m, lands at 2.9;
       -- drone 0 from the origin to (100, 0, 20): 102.0 m, lands at 10.2
       "T+10.200 INFO module=run mission=survey mission finished",
+      -- what the mission returned, on stdout, as the prompt prints values
+      '"north"\t3\t10.2',
       "T+10.200 INFO module=run Initiating swarm shutdown",
       -- system_shutdown before any actor stops (API.md's amendments)
       "T+10.200 INFO module=event system_shutdown",
@@ -43,6 +45,7 @@ describe("starling run on a mission file", function()
     assert.equal("T+0.000 INFO module=run clock=virtual drones=1 seed=1 fleet spawned\n"
       .. "T+0.100 INFO module=run mission=survey mission started\n"
       .. "T+10.200 INFO module=run mission=survey mission finished\n"
+      .. '"survey"\t1\t10.2\n'
       .. "T+10.200 INFO module=run Initiating swarm shutdown\n"
       .. "T+10.200 INFO module=run Swarm shutdown complete\n", text)
     local code

@@ -32,7 +32,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
       bad(":goto 3 north 5"))
     assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
-      .. "formation speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+      .. "formation missions targets alert mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
     assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb\n      ^", bad(":rtb"))
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
@@ -44,7 +44,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
     assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
-      .. "speed pause resume watch help quit)\n  :\n   ^", bad(":"))
+      .. "missions targets alert mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
   end)
 end)
 
@@ -63,7 +63,7 @@ describe("shorthand commands", function()
     assert.equal("emergency", swarm:drone(1):state())
     assert.equal("returning", swarm:drone(3):state())
     -- an emergency drone refuses movement: the answer says so, the others fly
-    assert.equal("1 drone flying to (0, 0, 30)\ndrone 1: emergency", shorthand.run(swarm, ":goto 1-2 0 0"))
+    assert.equal("1 drone flying to (0, 0, 30)\ndrone 1: emergency (use :rtb)", shorthand.run(swarm, ":goto 1-2 0 0"))
   end)
 
   it("a line naming a missing drone sends nothing at all", function()
@@ -189,7 +189,7 @@ describe("shorthand on more drones than a slice", function()
     assert.same({ "moving", "moving", "moving", "idle", "emergency", "idle", "idle" }, states(swarm, 7))
     assert.equal("", more()) -- 3-5 (4 refuses)
     assert.equal("", more()) -- 6
-    assert.equal("6 drones flying to (0, 100, 30)\ndrone 4: emergency", more())
+    assert.equal("6 drones flying to (0, 100, 30)\ndrone 4: emergency (use :rtb)", more())
     assert.is_nil(more())
     swarm:run_for(0.1)
     assert.same({ "moving", "moving", "moving", "moving", "emergency", "moving", "moving" }, states(swarm, 7))
@@ -204,7 +204,7 @@ describe("shorthand on more drones than a slice", function()
     assert.equal("stream", action)
     local out = {}
     for text in more do out[#out + 1] = text end
-    assert.same({ "", "", "", "3 drones patrolling\ndrone 1: emergency", "drone 3: emergency" }, out)
+    assert.same({ "", "", "", "3 drones patrolling\ndrone 1: emergency (use :rtb)", "drone 3: emergency (use :rtb)" }, out)
     swarm:run_for(0.1)
     assert.same({ "patrolling", "emergency", "patrolling", "emergency", "patrolling" }, states(swarm, 5))
     -- a state is selected when the line is read: the drones it names then
@@ -214,5 +214,112 @@ describe("shorthand on more drones than a slice", function()
     assert.equal("3 drones stopped", stop())
     assert.is_nil(stop())
     assert.equal("no drone", shorthand.run(swarm, ":status idle"))
+  end)
+end)
+
+describe("shorthand for missions, targets and formations at an altitude", function()
+  it(":mission creates a mission over an area and answers its id, or the error code", function()
+    local swarm = fleet(2)
+    local text = shorthand.run(swarm, ":mission 0 0 100 100 40 2")
+    local id = swarm:missions()[1].id
+    assert.equal("mission " .. id .. " assigned to drone 1", text)
+    local m = swarm:mission(id)
+    assert.same({ "assigned", 1, 40 }, { m.status, m.drone, m.area.altitude })
+    local second = shorthand.run(swarm, ":mission 0 0 10 10")
+    assert.equal("mission " .. swarm:missions()[2].id .. " assigned to drone 0", second)
+    assert.equal(":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)",
+      shorthand.run(swarm, ":help mission"))
+    assert.equal("no mission: no_drone_available (use :rtb or wait for a drone to be free)",
+      shorthand.run(swarm, ":mission 0 0 10 10"))
+    assert.equal("bad command at column 21: expected a number of laps (0 patrols until cancelled) (not 1.5)\n"
+      .. "  :mission 0 0 1 1 30 1.5\n                      ^", select(2, shorthand.parse(":mission 0 0 1 1 30 1.5")))
+    assert.equal("bad command at column 15: expected a number (y1)\n  :mission 0 0 1\n                ^",
+      select(2, shorthand.parse(":mission 0 0 1")))
+  end)
+
+  it(":target adds a target and answers its id; a bad threat is answered at its column", function()
+    local swarm = fleet(1)
+    assert.equal("target 0 (high) at (10, 20)", shorthand.run(swarm, ":target 10 20 high"))
+    assert.equal("target 1 (low) at (-5, 2.5)", shorthand.run(swarm, ":target -5 2.5 low"))
+    assert.equal("bad command at column 15: expected a threat (low medium high critical), not 'huge'\n"
+      .. "  :target 10 20 huge\n                ^", select(2, shorthand.parse(":target 10 20 huge")))
+  end)
+
+  it(":formation takes the altitude as its sixth argument, after R", function()
+    local swarm = fleet(2)
+    assert.equal("2 drones flying a line (formation 0)", shorthand.run(swarm, ":formation line all 0 40 50 60"))
+    local reached
+    swarm:on("formation_reached", function(ev) reached = ev.t end)
+    swarm:run_until(function() return reached ~= nil end, 60)
+    assert.equal(60, swarm:drone(0):position().z)
+    assert.equal("bad command at column 29: expected a coordinate within ±1e9 m (altitude) (not 1e12)\n"
+      .. "  :formation line all 0 40 50 1e12\n                              ^",
+      select(2, shorthand.parse(":formation line all 0 40 50 1e12")))
+  end)
+
+  it("a refused command answers the code with a hint the operator can act on", function()
+    local swarm = fleet(3)
+    assert.equal("1 drone stopped", shorthand.run(swarm, ":stop 1"))
+    swarm:run_for(0.1)
+    assert.equal("1 drone flying to (0, 0, 30)\ndrone 1: emergency (use :rtb)", shorthand.run(swarm, ":goto 0-1 0 0"))
+    assert.equal("emergency (use :rtb)", shorthand.hint("emergency"))
+    assert.equal("no_drone_available (use :rtb or wait for a drone to be free)", shorthand.hint("no_drone_available"))
+    assert.equal("busy", shorthand.hint("busy")) -- no hint: the code alone
+  end)
+end)
+
+describe("shorthand views of missions, targets and the alert level", function()
+  it(":missions lists each mission: short id, status, drone, laps done of laps, area", function()
+    local swarm = fleet(2)
+    assert.equal("no mission", shorthand.run(swarm, ":missions"))
+    shorthand.run(swarm, ":mission 0 0 100 100 30 2")
+    shorthand.run(swarm, ":mission -20 0 20 300 45 0")
+    assert.equal("no mission: no_drone_available (use :rtb or wait for a drone to be free)",
+      shorthand.run(swarm, ":mission 0 0 10 10"))
+    local ms = swarm:missions()
+    assert.equal("mission   status     drone  laps  area\n"
+      .. ms[1].id:sub(1, 8) .. "  assigned       1  0/2   (0, 0)-(100, 100) at 30\n"
+      .. ms[2].id:sub(1, 8) .. "  assigned       0  0/-   (-20, 0)-(20, 300) at 45", shorthand.run(swarm, ":missions"))
+    assert.equal(2, ms[1].laps)
+    assert.equal(0, ms[2].laps)
+  end)
+
+  it(":targets lists each target: id, position, threat, detected or lost; :alert the level and who", function()
+    local swarm = fleet(2)
+    assert.equal("no target", shorthand.run(swarm, ":targets"))
+    assert.equal("alert normal\ncritical  0\nhigh      0\nmedium    0\nlow       0", shorthand.run(swarm, ":alert"))
+    shorthand.run(swarm, ":target 10 20 high")
+    shorthand.run(swarm, ":target 900 900 low")
+    shorthand.run(swarm, ":target 60 10 medium")
+    shorthand.run(swarm, ":target 40 30 high")
+    shorthand.run(swarm, ":patrol 1 0 0 100 100")
+    swarm:run_for(1)
+    assert.is_true(swarm:remove_target(2))
+    swarm:run_for(0.1)
+    assert.equal("target  position                  threat    state\n"
+      .. "0       (10.0, 20.0, 0.0)         high      detected\n"
+      .. "1       (900.0, 900.0, 0.0)       low       -\n"
+      .. "2       (60.0, 10.0, 0.0)         medium    lost\n"
+      .. "3       (40.0, 30.0, 0.0)         high      detected", shorthand.run(swarm, ":targets"))
+    assert.equal("alert high\ncritical  0\nhigh      2: 0, 3\nmedium    0\nlow       0", shorthand.run(swarm, ":alert"))
+    assert.equal("high", swarm:alert_level())
+    assert.equal("bad command at column 10: expected the end of the line\n  :targets 3\n           ^",
+      shorthand.run(swarm, ":targets 3"))
+  end)
+
+  it("a long table comes a slice of rows at a time, aligned across slices", function()
+    local swarm = fleet(1)
+    for i = 0, 2 do shorthand.run(swarm, (":target %d 0 low"):format(i * 1000)) end
+    local slice = shorthand.STATUS_SLICE
+    shorthand.STATUS_SLICE = 2
+    local text, action, more = shorthand.run(swarm, ":targets")
+    assert.same({ "", "stream" }, { text, action })
+    assert.equal("target  position                  threat    state\n"
+      .. "0       (0.0, 0.0, 0.0)           low       -\n"
+      .. "1       (1000.0, 0.0, 0.0)        low       -", more())
+    local last, after = more(), more()
+    shorthand.STATUS_SLICE = slice
+    assert.equal("2       (2000.0, 0.0, 0.0)        low       -", last)
+    assert.is_nil(after)
   end)
 end)

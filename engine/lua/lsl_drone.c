@@ -632,7 +632,7 @@ static void push_area(lua_State *L, const sl_area *a) {
 }
 
 static void push_mission(lua_State *L, const sl_mission *m) {
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
   lua_pushstring(L, m->id);
   lua_setfield(L, -2, "id");
   lua_pushstring(L, sl_mission_status_names[m->status]);
@@ -643,6 +643,8 @@ static void push_mission(lua_State *L, const sl_mission *m) {
   }
   lua_pushinteger(L, m->laps_done);
   lua_setfield(L, -2, "laps_done");
+  lua_pushinteger(L, m->laps); /* 0: until cancelled */
+  lua_setfield(L, -2, "laps");
   push_area(L, &m->area);
   lua_setfield(L, -2, "area");
 }
@@ -775,6 +777,41 @@ static int s_remove_target(lua_State *L) {
   return 1;
 }
 
+/* swarm:targets() -> an array of {id, position, threat, detected, lost} in
+ * id order: every target not removed, and those removed after they were
+ * detected (lost).  The prompt's :targets and :alert read it. */
+static int s_targets(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  lua_newtable(L);
+  int n = 0;
+  for (uint32_t i = 0; i < S->sw.ntargets; i++) {
+    const sl_target *t = &S->sw.targets[i];
+    if (t->removed && !t->detected)
+      continue;
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, t->id);
+    lua_setfield(L, -2, "id");
+    push_vec(L, t->pos);
+    lua_setfield(L, -2, "position");
+    lua_pushstring(L, sl_threat_names[t->threat]);
+    lua_setfield(L, -2, "threat");
+    lua_pushboolean(L, t->detected);
+    lua_setfield(L, -2, "detected");
+    lua_pushboolean(L, t->removed);
+    lua_setfield(L, -2, "lost");
+    lua_rawseti(L, -2, ++n);
+  }
+  return 1;
+}
+
+/* swarm:alert_level() -> "normal", "elevated", "high" or "critical": the
+ * level the last alert_level event announced. */
+static int s_alert_level(lua_State *L) {
+  lsl_swarm *S = lsl_checkswarm(L, 1);
+  lua_pushstring(L, sl_level_names[S->sw.alert]);
+  return 1;
+}
+
 /* --- stats -------------------------------------------------------------- */
 
 static int s_stats(lua_State *L) {
@@ -844,6 +881,8 @@ void lsl_drone_methods(lua_State *L, int methods) {
                                {"missions", s_missions},
                                {"add_target", s_add_target},
                                {"remove_target", s_remove_target},
+                               {"targets", s_targets},
+                               {"alert_level", s_alert_level},
                                {"stats", s_stats},
                                {NULL, NULL}};
   lua_pushvalue(L, methods);

@@ -228,8 +228,34 @@ function Session:feed(line)
     for i = 1, r.n do parts[i] = M.show(r[i]) end
     return table.concat(parts, "\t") .. "\n"
   end, self.budget))
-  if not res[1] then return tostring(res[2]) .. "\n" end
+  if not res[1] then return M.user_error(res[2]) .. "\n" end
   return res[2]
+end
+
+-- This file as tracebacks name it: frames from here on are the REPL's.
+local SELF = "\t" .. debug.getinfo(1, "S").short_src .. ":"
+
+--- M.user_error(err) -> the error of an evaluated line as the user should
+-- see it: the message and the user's own frames, without this file's
+-- (the evaluator, core.eval, feed and whatever called it) and without
+-- the `error` call itself; the line's chunk is its "main chunk".  A
+-- traceback of the chunk alone is left out: the message already names
+-- the line.
+function M.user_error(err)
+  err = tostring(err)
+  local msg, trace = err:match("^(.-)\nstack traceback:\n(.*)$")
+  if not msg then return err end
+  local frames = {}
+  for line in (trace .. "\n"):gmatch("(.-)\n") do
+    if line:sub(1, #SELF) == SELF then break end
+    if not (#frames == 0 and line == "\t[C]: in function 'error'") then frames[#frames + 1] = line end
+  end
+  local last = frames[#frames]
+  if last and last:match("^\tstdin:%d+: in %a+ 'fn'$") then
+    frames[#frames] = last:gsub("in %a+ 'fn'$", "in main chunk")
+  end
+  if #frames == 0 or (#frames == 1 and frames[1]:match(" in main chunk$")) then return msg end
+  return msg .. "\nstack traceback:\n" .. table.concat(frames, "\n")
 end
 
 --- session:interrupt(): stops the evaluation running now (from a signal

@@ -79,6 +79,7 @@ function M.run(mission, opts)
     code = 1
   else
     log("info", "mission finished", { mission = mission.name })
+    M.print_results(task)
   end
   if server then server:close() end
   log("info", "Initiating swarm shutdown")
@@ -86,6 +87,20 @@ function M.run(mission, opts)
   events:close() -- says so if any event was lost
   log("info", "Swarm shutdown complete")
   return code
+end
+
+--- Prints what a finished mission's task returned on stdout, readably
+-- (as the prompt prints values: tab-separated, tables sorted); nothing
+-- when it returned nothing.  Flushed at once, so that it stands between
+-- the log lines where the mission finished.
+function M.print_results(task)
+  local r = table.pack(task:wait())
+  if r.n == 0 then return end
+  local show = require("starling.repl").show
+  local parts = {}
+  for i = 1, r.n do parts[i] = show(r[i]) end
+  io.stdout:write(table.concat(parts, "\t"), "\n")
+  io.stdout:flush()
 end
 
 local LATER = {}

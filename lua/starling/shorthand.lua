@@ -2,7 +2,9 @@
 --
 --   :goto 3 100 200 50          :patrol 1-5 0 0 200 200 [alt]
 --   :rtb all                    :stop 4
---   :status [idle]              :formation circle 0-5 0 0 [40]
+--   :status [idle]              :formation circle 0-5 0 0 [40] [30]
+--   :mission 0 0 200 200 [30] [1]   :target 10 20 high
+--   :missions   :targets   :alert
 --   :speed 10   :pause   :resume   :watch 3 | off   :help   :quit
 --
 -- Selectors: 3, 1-5, 1,4,7 (ranges may be listed too), all, or a state
@@ -45,7 +47,11 @@ local KIND = {
   kind = { word * #stop, "a formation kind (line, circle, grid, v)" },
   watch = { (P "off" * #stop / function() return "off" end) + (int * #stop), "a drone id or 'off'" },
   topic = { word * #stop, "a command name" },
+  threat = { word * #stop, "a threat (" .. table.concat(core.names.threat, " ") .. ")" },
 }
+
+local THREATS = {}
+for _, t in ipairs(core.names.threat) do THREATS[t] = true end
 
 -- Ranges of numbers, checked in the grammar so that a number the engine
 -- would refuse is answered at its column: a test and what it says.
@@ -54,7 +60,26 @@ local RANGE = {
   coord = { function(v) return math.abs(v) <= COORD_MAX end, "a coordinate within ±1e9 m" },
   factor = { function(v) return v > 0 and v <= 10000 end, "a factor in (0, 10000]" },
   size = { function(v) return v > 0 and v <= COORD_MAX end, "a radius or spacing in (0, 1e9] m" },
+  laps = { function(v) return math.tointeger(v) ~= nil and v >= 0 and v <= 1000000 end,
+    "a number of laps (0 patrols until cancelled)" },
 }
+
+--- M.HINTS: what an operator can do about a refusal, by error code (the
+-- codes a command answers that a user can act on at the prompt).
+M.HINTS = {
+  emergency = "use :rtb",
+  no_drone_available = "use :rtb or wait for a drone to be free",
+  mailbox_full = "the drone is behind on its orders: wait and send again",
+  actor_stopped = "the drone's actor has stopped: use :status to see it",
+  geofence = "the point is outside a geofence: pick one inside",
+}
+
+--- M.hint(code) -> the code, with its hint in parentheses when it has one.
+function M.hint(code)
+  code = tostring(code)
+  local h = M.HINTS[code]
+  return h and ("%s (%s)"):format(code, h) or code
+end
 
 -- Each command: its arguments (name, kind, optional?, range) and what it
 -- says.
@@ -68,8 +93,16 @@ local COMMANDS = {
   stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
   status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
   formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
-    { "y", "num", false, "coord" }, { "size", "num", true, "size" },
-    help = ":formation KIND SEL X Y [R]  a team of SEL in formation at (X, Y, 30); R: radius or spacing" },
+    { "y", "num", false, "coord" }, { "size", "num", true, "size" }, { "altitude", "num", true, "coord" },
+    help = ":formation KIND SEL X Y [R] [ALT]  a team of SEL in formation at (X, Y, ALT 30); R: radius or spacing" },
+  missions = { help = ":missions                a table of missions: id, status, drone, laps done/laps, area" },
+  targets = { help = ":targets                 a table of targets: id, position, threat, detected or lost" },
+  alert = { help = ":alert                   the alert level and the detected targets by threat" },
+  mission = { { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" }, { "x1", "num", false, "coord" },
+    { "y1", "num", false, "coord" }, { "altitude", "num", true, "coord" }, { "laps", "num", true, "laps" },
+    help = ":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)" },
+  target = { { "x", "num", false, "coord" }, { "y", "num", false, "coord" }, { "threat", "threat" },
+    help = ":target X Y THREAT       add a target (THREAT: " .. table.concat(core.names.threat, " ") .. ")" },
   speed = { { "factor", "num", false, "factor" }, help = ":speed K                 run time K times faster (real clock)" },
   pause = { help = ":pause                   freeze the swarm's time" },
   resume = { help = ":resume                  time runs again" },
@@ -77,8 +110,8 @@ local COMMANDS = {
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
-local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "speed", "pause", "resume",
-                "watch", "help", "quit" }
+local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert",
+                "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
 
 local Failure = {}
 local function fail(pos, msg) error(setmetatable({ pos = pos, msg = msg }, Failure), 0) end
@@ -112,6 +145,9 @@ function M.parse(line)
       end
       if a[2] == "kind" and not formation.known(v) then
         fail(at, ("a formation kind, not '%s'"):format(v))
+      end
+      if a[2] == "threat" and not THREATS[v] then
+        fail(at, ("%s, not '%s'"):format(KIND.threat[2], v))
       end
       local range = RANGE[a[4]]
       if range and not range[1](v) then
@@ -182,7 +218,7 @@ local function each(swarm, ids, verb, fn)
       local ok, err = fn(swarm:_handle(ids[k]))
       if not ok then
         refused = refused + 1
-        lines[#lines + 1] = ("drone %d: %s"):format(ids[k], tostring(err))
+        lines[#lines + 1] = ("drone %d: %s"):format(ids[k], M.hint(err))
       end
     end
     i = j
@@ -262,6 +298,8 @@ function M.execute(swarm, cmd, line, state)
       swarm:_set_speed(state.speed or 1)
       return ("resumed at x%g"):format(state.speed or 1)
     end
+  elseif n == "mission" or n == "target" or n == "missions" or n == "targets" or n == "alert" then
+    return M[n](swarm, cmd)
   elseif n == "watch" then
     if state.watch then state.watch:cancel(); state.watch = nil end
     if cmd.id == "off" then return "watch off" end
@@ -312,13 +350,105 @@ function M.execute(swarm, cmd, line, state)
     local ids = drones
     local team, why = swarm:team(ids)
     if not team then return ("no formation: %s (each drone must be free: online, no mission, in no team)"):format(why) end
-    local opts = { center = { x = cmd.x, y = cmd.y, z = 30 } }
+    local opts = { center = { x = cmd.x, y = cmd.y, z = cmd.altitude or 30 } }
     if cmd.size then opts[cmd.kind == "circle" and "radius" or "spacing"] = cmd.size end
     local ok, f = pcall(team.formation, team, cmd.kind, opts)
     if not ok then team:release(); return tostring(f) end
     state.team = team
     return ("%d drones flying a %s (formation %d)"):format(#ids, cmd.kind, f.id)
   end
+end
+
+--- :mission: a mission over the area; its id, or the error code (with
+-- its hint).
+function M.mission(swarm, cmd)
+  local depth = math.abs(cmd.y1 - cmd.y0)
+  if depth >= 50 and (depth - 50) // 100 + 1 > 100000 then
+    fail(cmd.pos.y1, ("an area at most 10000000 m deep (100,000 rows of 100 m), not %s"):format(
+      check.show(depth)))
+  end
+  local area = require("starling.area").new{ min = { math.min(cmd.x0, cmd.x1), math.min(cmd.y0, cmd.y1) },
+    max = { math.max(cmd.x0, cmd.x1), math.max(cmd.y0, cmd.y1) }, altitude = cmd.altitude or 30 }
+  local id, err = swarm:create_mission{ area = area, laps = math.tointeger(cmd.laps or 1) }
+  if not id then return "no mission: " .. M.hint(err) end
+  local m = swarm:mission(id)
+  if m and m.drone then return ("mission %s assigned to drone %d"):format(id, m.drone) end
+  return ("mission %s %s"):format(id, m and m.status or "created")
+end
+
+-- A table: its header, then row(item) for each item, aligned by fixed
+-- widths (so that slices shown apart line up); up to M.STATUS_SLICE rows
+-- the text, more: "", "stream", more (a slice of rows per call, nil at
+-- the end) as :status answers.
+local function listing(items, header, row, none)
+  if #items == 0 then return none end
+  local i = 0
+  local function more()
+    if i >= #items then return nil end
+    local lines = {}
+    if i == 0 then lines[1] = header end
+    for k = i + 1, math.min(i + M.STATUS_SLICE, #items) do lines[#lines + 1] = row(items[k]) end
+    i = i + M.STATUS_SLICE
+    return table.concat(lines, "\n")
+  end
+  if #items <= M.STATUS_SLICE then return more() end
+  return "", "stream", more
+end
+
+local MISSION_ROW = "%-8s  %-9s  %5s  %-4s  %s"
+
+--- :missions: id (its first 8 characters), status, drone, laps done of
+-- laps ("-": until cancelled), area.
+function M.missions(swarm)
+  return listing(swarm:missions(), MISSION_ROW:format("mission", "status", "drone", "laps", "area"),
+    function(m)
+      local laps = ("%d/%s"):format(m.laps_done, m.laps == 0 and "-" or tostring(m.laps))
+      local area = tostring(m.area):gsub("^starling%.area ", "")
+      return MISSION_ROW:format(m.id:sub(1, 8), m.status, m.drone or "-", laps, area)
+    end, "no mission")
+end
+
+local TARGET_ROW = "%-6s  %-24s  %-8s  %s"
+
+--- :targets: id, position, threat, and detected, lost (removed after it
+-- was detected) or "-" (not seen yet).
+function M.targets(swarm)
+  return listing(swarm:targets(), TARGET_ROW:format("target", "position", "threat", "state"), function(t)
+    local p = t.position
+    return TARGET_ROW:format(t.id, ("(%.1f, %.1f, %.1f)"):format(p.x, p.y, p.z), t.threat,
+      t.lost and "lost" or (t.detected and "detected" or "-"))
+  end, "no target")
+end
+
+-- :alert lists up to this many ids per threat.
+M.ALERT_IDS = 10
+
+--- :alert: the level, then per threat (highest first) how many detected,
+-- not lost targets and their ids.
+function M.alert(swarm)
+  local by = {}
+  for _, t in ipairs(core.names.threat) do by[t] = {} end
+  for _, t in ipairs(swarm:targets()) do
+    if t.detected and not t.lost then table.insert(by[t.threat], t.id) end
+  end
+  local lines = { "alert " .. swarm:alert_level() }
+  for i = #core.names.threat, 1, -1 do
+    local name = core.names.threat[i]
+    local ids = by[name]
+    local text = ("%-8s  %d"):format(name, #ids)
+    if #ids > 0 then
+      text = text .. ": " .. table.concat(ids, ", ", 1, math.min(#ids, M.ALERT_IDS))
+      if #ids > M.ALERT_IDS then text = text .. (" and %d more"):format(#ids - M.ALERT_IDS) end
+    end
+    lines[#lines + 1] = text
+  end
+  return table.concat(lines, "\n")
+end
+
+--- :target: adds a target on the ground at (x, y); its id.
+function M.target(swarm, cmd)
+  local id = swarm:add_target{ position = { x = cmd.x, y = cmd.y, z = 0 }, threat = cmd.threat }
+  return ("target %d (%s) at (%g, %g)"):format(id, cmd.threat, cmd.x, cmd.y)
 end
 
 --- Names for Tab completion after ':'.
