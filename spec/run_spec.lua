@@ -162,6 +162,17 @@ describe("starling run on a plain script, and the command's own options", functi
     assert.equal(0, code)
   end)
 
+  it("refuses a file that returns something that is neither a mission nor nothing, exit 2", function()
+    local code, text = run("spec/fixtures/returns_number.lua")
+    assert.equal(2, code)
+    assert.equal("starling run: spec/fixtures/returns_number.lua returned a number (42), not a mission "
+      .. "(return starling.mission{...}, or nothing for a plain script)\n", text)
+    code, text = run("spec/fixtures/returns_table.lua")
+    assert.equal(2, code)
+    assert.equal("starling run: spec/fixtures/returns_table.lua returned a table, not a mission "
+      .. "(return starling.mission{...}, or nothing for a plain script)\n", text)
+  end)
+
   it("version and help, as commands and as options", function()
     for _, args in ipairs{ "version", "--version" } do
       local f = assert(io.popen(BIN .. " " .. args .. " 2>&1; echo rc=$?"))

@@ -7,7 +7,8 @@
  * directory.  Errors in the script are reported with a traceback and exit
  * code 1.  A file that returns a mission (starling.mission{...}) is flown
  * on a fresh swarm by lua/starling/runner.lua: exit 0 when it finished, 1
- * when it failed.  Any other file is a plain script, which refuses the
+ * when it failed; one that returns anything else is refused (exit 2).  A
+ * file that returns nothing is a plain script, which refuses the
  * options only a mission takes (--drones --seed --duration --set): exit 2,
  * and starling.swarm raises while it runs, so it flies nothing.
  */
@@ -161,6 +162,18 @@ static int plain_refusal(lua_State *L, int guarded, int ran, int status) {
   return refused ? 2 : status;
 }
 
+/* Whether the value at idx is a mission (starling.mission{...} makes
+ * them); pushes nothing. */
+static int is_mission(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  int t = luaL_getmetafield(L, idx, "__name");
+  int yes =
+      t == LUA_TSTRING && strcmp(lua_tostring(L, -1), "starling.mission") == 0;
+  if (t != LUA_TNIL)
+    lua_pop(L, 1);
+  return yes;
+}
+
 static int run_file(const char *file, int argc, char **argv) {
   lua_State *L = new_state();
   if (L == NULL)
@@ -197,10 +210,22 @@ static int run_file(const char *file, int argc, char **argv) {
       status = plain_refusal(L, guarded, 0, 1);
       if (status != 2)
         fprintf(stderr, "starling: %s\n", lua_tostring(L, -1));
-    } else if (luaL_getmetafield(L, -1, "__name") == LUA_TSTRING &&
-               strcmp(lua_tostring(L, -1), "starling.mission") == 0) {
+    } else if (!lua_isnil(L, -1) && !is_mission(L, -1)) {
+      /* neither a mission nor nothing: a mistake, not a finished script */
+      int ty = lua_type(L, -1);
+      if (ty == LUA_TNUMBER || ty == LUA_TSTRING || ty == LUA_TBOOLEAN)
+        fprintf(stderr,
+                "starling run: %s returned a %s (%s), not a mission (return "
+                "starling.mission{...}, or nothing for a plain script)\n",
+                file, lua_typename(L, ty), luaL_tolstring(L, -1, NULL));
+      else
+        fprintf(stderr,
+                "starling run: %s returned a %s, not a mission (return "
+                "starling.mission{...}, or nothing for a plain script)\n",
+                file, lua_typename(L, ty));
+      status = 2;
+    } else if (is_mission(L, -1)) {
       /* a mission file: fly it (lua/starling/runner.lua) */
-      lua_pop(L, 1);
       lua_getglobal(L, "require");
       lua_pushliteral(L, "starling.runner");
       int rc = lua_pcall(L, 1, 1, 1);
