@@ -194,8 +194,8 @@ static sl_drone_status seen(const sl_drone *d) {
     if (st != NULL)
       return *st;
   }
-  sl_drone_status st = {0,        d->pos,    d->vel,    d->battery_np,
-                        d->state, d->reason, d->mission};
+  sl_drone_status st = {0,        d->pos,    d->vel,     d->battery_np,
+                        d->state, d->reason, d->mission, d->goal};
   return st;
 }
 
@@ -217,6 +217,10 @@ static void push_status(lua_State *L, lsl_swarm *S, const sl_drone *d) {
   if (st.mission >= 0) {
     lua_pushstring(L, S->sw.missions[st.mission]->id);
     lua_setfield(L, -2, "mission");
+  }
+  if (st.state == SL_DS_MOVING || st.state == SL_DS_RETURNING) {
+    push_vec(L, st.goal);
+    lua_setfield(L, -2, "goal");
   }
 }
 
@@ -601,6 +605,63 @@ static int s_handle(lua_State *L) {
   return 1;
 }
 
+/* swarm:_census([state], [k]) -> {state name = count} over the fleet
+ * (every state, zeros too), and the ids of the k worst drones (in that
+ * state, a state's name): emergency first, then the lowest battery, then
+ * the lowest id.  :status's summary and its worst rows, in C: one pass,
+ * no handle per drone, k at most 100 kept in order by insertion. */
+static int s_census(lua_State *L) {
+  lsl_swarm *S = lsl_swarm_enter(L, 1);
+  const char *state = luaL_optstring(L, 2, NULL);
+  lua_Integer k = luaL_optinteger(L, 3, 10);
+  luaL_argcheck(L, k >= 0 && k <= 100, 3, "at most 100");
+  uint32_t count[SL_DS_COUNT] = {0}, worst[100];
+  int emerg[100];
+  int64_t batt[100];
+  int n = 0;
+  for (uint32_t i = 0; i < S->sw.ndrones; i++) {
+    sl_drone *d = sl_swarm_drone(&S->sw, i);
+    if (d == NULL)
+      continue;
+    sl_drone_status st = seen(d);
+    count[st.state]++;
+    if (state != NULL && strcmp(sl_state_names[st.state], state) != 0)
+      continue;
+    int e = st.state == SL_DS_EMERGENCY;
+    int64_t b = st.battery_np;
+    /* the place of this drone among the worst so far (ids rise: a tie
+     * goes after) */
+    int at = n;
+    while (at > 0 &&
+           (e > emerg[at - 1] || (e == emerg[at - 1] && b < batt[at - 1])))
+      at--;
+    if (at >= k)
+      continue;
+    int last = n < k ? n : (int)k - 1;
+    for (int j = last; j > at; j--) {
+      worst[j] = worst[j - 1];
+      emerg[j] = emerg[j - 1];
+      batt[j] = batt[j - 1];
+    }
+    worst[at] = i;
+    emerg[at] = e;
+    batt[at] = b;
+    if (n < k)
+      n++;
+  }
+  lua_createtable(L, 0, SL_DS_COUNT);
+  for (int s = 0; s < SL_DS_COUNT; s++) {
+    lua_pushinteger(L, count[s]);
+    lua_setfield(L, -2, sl_state_names[s]);
+  }
+  lua_createtable(L, n, 0);
+  for (int j = 0; j < n; j++) {
+    lua_pushinteger(L, worst[j]);
+    lua_rawseti(L, -2, j + 1);
+  }
+  return 2;
+}
+
 static int s_count(lua_State *L) {
   lsl_swarm *S = lsl_checkswarm(L, 1);
   lua_pushinteger(L, S->sw.live);
@@ -874,6 +935,7 @@ void lsl_drone_methods(lua_State *L, int methods) {
                                {"drones", s_drones},
                                {"count", s_count},
                                {"_select", s_select},
+                               {"_census", s_census},
                                {"_handle", s_handle},
                                {"create_mission", s_create_mission},
                                {"cancel_mission", s_cancel_mission},

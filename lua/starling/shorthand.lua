@@ -91,7 +91,10 @@ local COMMANDS = {
     { "altitude", "num", true, "coord" }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
   rtb = { { "sel", "sel" }, help = ":rtb SEL                 return to base" },
   stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
-  status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
+  status = { { "sel", "sel", true }, help = ":status [SEL]            a summary (drones by state, missions by status, alert), then a row per drone:\n"
+    .. "                         state, battery, position, reason, destination (goal or mission); past 50,\n"
+    .. "                         the first 10 and the 10 worst (emergency, then lowest battery) unless SEL\n"
+    .. "                         is all or names drones" },
   formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
     { "y", "num", false, "coord" }, { "size", "num", true, "size" }, { "altitude", "num", true, "coord" },
     help = ":formation KIND SEL X Y [R] [ALT]  a team of SEL in formation at (X, Y, ALT 30); R: radius or spacing" },
@@ -197,6 +200,52 @@ local function status_line(d)
   local p = st.position
   return ("drone %d %-12s battery %3d%% at (%.1f, %.1f, %.1f)%s"):format(st.id, st.state, st.battery,
     p.x, p.y, p.z, st.mission and (" mission " .. st.mission:sub(1, 8)) or "")
+end
+
+-- :status's rows: id, state, battery, position, why it is in its state,
+-- and where it goes (the goal of a moving or returning drone, or its
+-- mission); the columns line up up to ids of 6 digits and positions of
+-- 30 characters.
+local STATUS_ROW = "drone %-6s  %-12s  %4s  %-30s  %-18s  %s"
+local STATUS_HEAD = ("%-12s  %-12s  %4s  %-30s  %-18s  %s"):format("DRONE", "STATE", "BATT", "POSITION",
+  "REASON", "DESTINATION")
+
+local function vec(p) return ("(%.1f, %.1f, %.1f)"):format(p.x, p.y, p.z) end
+
+local function status_row(d)
+  local st, err = d:status()
+  if not st then return ("drone %d: %s"):format(d.id, err) end
+  local dest = st.goal and vec(st.goal) or (st.mission and "mission " .. st.mission:sub(1, 8)) or "-"
+  return (STATUS_ROW:format(st.id, st.state, st.battery .. "%", vec(st.position), st.reason or "-", dest)
+    :gsub(" +$", ""))
+end
+
+-- :status without a selector that names drones shows, past this many, the
+-- summary, the first M.STATUS_SHOWN rows and the M.STATUS_SHOWN worst.
+M.STATUS_BRIEF = 50
+M.STATUS_SHOWN = 10
+
+local MISSION_STATUS = { "pending", "assigned", "completed", "cancelled", "failed" }
+
+--- M.summary(swarm, census) -> one line: the drones by state (those in
+-- none left out), the missions by status, the alert level.  census:
+-- swarm:_census()'s counts (taken now when nil).
+function M.summary(swarm, census)
+  census = census or swarm:_census()
+  local total, parts = 0, {}
+  for _, s in ipairs(core.names.state) do
+    local k = census[s] or 0
+    total = total + k
+    if k > 0 then parts[#parts + 1] = ("%d %s"):format(k, s) end
+  end
+  local by, ms = {}, {}
+  for _, m in ipairs(swarm:missions()) do by[m.status] = (by[m.status] or 0) + 1 end
+  for _, s in ipairs(MISSION_STATUS) do
+    if by[s] then ms[#ms + 1] = ("%d %s"):format(by[s], s) end
+  end
+  return ("%d drone%s: %s; missions: %s; alert %s"):format(total, total == 1 and "" or "s",
+    #parts > 0 and table.concat(parts, ", ") or "none", #ms > 0 and table.concat(ms, ", ") or "none",
+    swarm:alert_level())
 end
 
 -- Commands, listings and answers go a slice of this many drones (or
@@ -315,12 +364,24 @@ function M.execute(swarm, cmd, line, state)
   local drones = select(swarm, cmd.sel, line, cmd.pos.sel) -- ids
   if n == "status" then
     if #drones == 0 then return "no drone" end
+    local census, worst = swarm:_census(cmd.sel and cmd.sel.state, M.STATUS_SHOWN)
+    local head = M.summary(swarm, census) .. "\n" .. STATUS_HEAD
+    local row = function(id) return status_row(swarm:_handle(id)) end
+    if not (cmd.sel and (cmd.sel.all or cmd.sel.list)) and #drones > M.STATUS_BRIEF then
+      local lines = { head }
+      for k = 1, M.STATUS_SHOWN do lines[#lines + 1] = row(drones[k]) end
+      lines[#lines + 1] = ("... %d more (:status all lists them); the %d worst:"):format(
+        #drones - M.STATUS_SHOWN, #worst)
+      for _, id in ipairs(worst) do lines[#lines + 1] = row(id) end
+      return table.concat(lines, "\n")
+    end
     local i = 0
     local function more()
       if i >= #drones then return nil end
       local lines = {}
+      if i == 0 then lines[1] = head end
       for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do
-        lines[#lines + 1] = status_line(swarm:_handle(drones[k]))
+        lines[#lines + 1] = row(drones[k])
       end
       i = i + M.STATUS_SLICE
       return table.concat(lines, "\n")
