@@ -32,7 +32,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
       bad(":goto 3 north 5"))
     assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
-      .. "formation missions targets alert mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+      .. "formation missions targets alert map mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
     assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb\n      ^", bad(":rtb"))
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
@@ -44,7 +44,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
     assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
-      .. "missions targets alert mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
+      .. "missions targets alert map mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
   end)
 end)
 
@@ -389,5 +389,66 @@ describe(":status: a summary, then aligned rows with reason and destination", fu
     assert.matches("^drone 4999 ", all[5002])
     local some = shorthand.run(swarm, ":status 0-99")
     assert.equal(102, select(2, some:gsub("\n", "")) + 1)
+  end)
+end)
+
+describe(":map: the fleet and the targets on a grid fitted to a width", function()
+  local LEGEND = "drones: i idle  m moving  p patrolling  r returning  c charging  e emergency\n"
+    .. "        n initializing; capital: more than one drone in the cell\n"
+    .. "targets by threat: 1 low  2 medium  3 high  4 critical (over drones)"
+
+  -- drones 0 and 1 share (0, 0); 2 and 3 flew off; 5 stopped; 6 and 7
+  -- head north-west; two targets share (0, 100): the critical one shows
+  local function layout()
+    local swarm = fleet(8)
+    shorthand.run(swarm, ":goto 2 100 200")
+    shorthand.run(swarm, ":goto 3 350 100")
+    shorthand.run(swarm, ":goto 1 0 0")
+    shorthand.run(swarm, ":stop 5")
+    swarm:run_for(30)
+    shorthand.run(swarm, ":goto 6,7 0 200")
+    shorthand.run(swarm, ":target 350 200 high")
+    shorthand.run(swarm, ":target 0 100 critical")
+    shorthand.run(swarm, ":target 0 100 low")
+    swarm:run_for(2)
+    return swarm
+  end
+
+  it("draws a known layout exactly, WIDTH characters wide", function()
+    local swarm = layout()
+    assert.equal("map: x 0 to 350 m, y 0 to 200 m, north up; a cell 9.2 x 18.2 m\n"
+      .. "+--------------------------------------+\n"
+      .. "|..........i..........................3|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|4....................................i|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|......................................|\n"
+      .. "|I....................i.....e..m.....m.|\n"
+      .. "+--------------------------------------+\n"
+      .. LEGEND, shorthand.run(swarm, ":map 40"))
+  end)
+
+  it("takes the session's width when none is given, 80 when it knows none; refuses a width out of range", function()
+    local swarm = layout()
+    assert.equal("map: x 0 to 350 m, y 0 to 200 m, north up; a cell 19.4 x 33.3 m\n"
+      .. "+------------------+\n"
+      .. "|.....i...........3|\n"
+      .. "|..................|\n"
+      .. "|4................i|\n"
+      .. "|..................|\n"
+      .. "|..................|\n"
+      .. "|I.........i.e.m..m|\n"
+      .. "+------------------+\n"
+      .. LEGEND, shorthand.run(swarm, ":map", { columns = 20 }))
+    local text = shorthand.run(swarm, ":map")
+    assert.equal(("+" .. ("-"):rep(78) .. "+"), text:match("\n(%+%-+%+)\n"))
+    assert.equal("bad command at column 6: expected a width of 12 to 1000 characters (not 5)\n  :map 5\n       ^",
+      shorthand.run(swarm, ":map 5"))
+    assert.equal("no drone and no target to map", shorthand.run(starling.swarm{}, ":map"))
   end)
 end)

@@ -62,6 +62,8 @@ local RANGE = {
   size = { function(v) return v > 0 and v <= COORD_MAX end, "a radius or spacing in (0, 1e9] m" },
   laps = { function(v) return math.tointeger(v) ~= nil and v >= 0 and v <= 1000000 end,
     "a number of laps (0 patrols until cancelled)" },
+  width = { function(v) return math.tointeger(v) ~= nil and v >= 12 and v <= 1000 end,
+    "a width of 12 to 1000 characters" },
 }
 
 --- M.HINTS: what an operator can do about a refusal, by error code (the
@@ -101,6 +103,9 @@ local COMMANDS = {
   missions = { help = ":missions                a table of missions: id, status, drone, laps done/laps, area" },
   targets = { help = ":targets                 a table of targets: id, position, threat, detected or lost" },
   alert = { help = ":alert                   the alert level and the detected targets by threat" },
+  map = { { "width", "num", true, "width" },
+    help = ":map [WIDTH]             an ASCII map of the drones (a state letter) and targets (threat 1-4),\n"
+      .. "                         WIDTH characters wide (80), north up, the legend under it" },
   mission = { { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" }, { "x1", "num", false, "coord" },
     { "y1", "num", false, "coord" }, { "altitude", "num", true, "coord" }, { "laps", "num", true, "laps" },
     help = ":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)" },
@@ -113,7 +118,7 @@ local COMMANDS = {
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
-local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert",
+local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert", "map",
                 "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
 
 local Failure = {}
@@ -349,6 +354,8 @@ function M.execute(swarm, cmd, line, state)
     end
   elseif n == "mission" or n == "target" or n == "missions" or n == "targets" or n == "alert" then
     return M[n](swarm, cmd)
+  elseif n == "map" then
+    return M.map(swarm, cmd, state)
   elseif n == "watch" then
     if state.watch then state.watch:cancel(); state.watch = nil end
     if cmd.id == "off" then return "watch off" end
@@ -510,6 +517,77 @@ end
 function M.target(swarm, cmd)
   local id = swarm:add_target{ position = { x = cmd.x, y = cmd.y, z = 0 }, threat = cmd.threat }
   return ("target %d (%s) at (%g, %g)"):format(id, cmd.threat, cmd.x, cmd.y)
+end
+
+-- :map's width when none is given and the session knows none
+-- (state.columns: a session that knows its terminal's width sets it), and
+-- its height at most, in rows.
+M.MAP_WIDTH = 80
+M.MAP_ROWS = 40
+
+M.MAP_LEGEND = {
+  "drones: i idle  m moving  p patrolling  r returning  c charging  e emergency",
+  "        n initializing; capital: more than one drone in the cell",
+  "targets by threat: 1 low  2 medium  3 high  4 critical (over drones)",
+}
+
+-- The cell of v in [lo, hi] split into n cells, as swarm:_map places
+-- drones (the same arithmetic, so a target and a drone at one point
+-- share a cell).
+local function cell(v, lo, hi, n)
+  if not (hi > lo) then return 0 end
+  local c = math.floor((v - lo) / (hi - lo) * n)
+  if not (c >= 0) then return 0 end
+  return c >= n and n - 1 or c
+end
+
+--- :map: the area of the drones and the targets not lost, fitted to the
+-- width (border included) and about as tall as it is wide in metres (a
+-- character is about twice as tall as wide; at most M.MAP_ROWS rows),
+-- north up: drones by swarm:_map (C, one pass), then targets by threat
+-- (the highest in a cell) over them, then the legend.
+function M.map(swarm, cmd, state)
+  local width = math.tointeger(cmd.width) or math.tointeger(state.columns) or M.MAP_WIDTH
+  width = math.max(12, math.min(1000, width))
+  local cols = width - 2
+  local x0, y0, x1, y1 = swarm:_bounds()
+  local rank = {}
+  for i, t in ipairs(core.names.threat) do rank[t] = i end
+  local targets = {}
+  for _, t in ipairs(swarm:targets()) do
+    if not t.lost then
+      local p = t.position
+      targets[#targets + 1] = t
+      x0, y0 = math.min(x0 or p.x, p.x), math.min(y0 or p.y, p.y)
+      x1, y1 = math.max(x1 or p.x, p.x), math.max(y1 or p.y, p.y)
+    end
+  end
+  if x0 == nil then return "no drone and no target to map" end
+  local dx, dy = x1 - x0, y1 - y0
+  local rows = 1
+  if dy > 0 then
+    rows = dx > 0 and math.max(1, math.min(M.MAP_ROWS, math.ceil(cols * dy / dx / 2))) or M.MAP_ROWS
+  end
+  local grid = swarm:_map(cols, rows, x0, y0, x1, y1)
+  local best = {} -- row -> col -> threat rank
+  for _, t in ipairs(targets) do
+    local p = t.position
+    local c, r = cell(p.x, x0, x1, cols) + 1, rows - cell(p.y, y0, y1, rows)
+    best[r] = best[r] or {}
+    best[r][c] = math.max(best[r][c] or 0, rank[t.threat])
+  end
+  for r, cs in pairs(best) do
+    local line = grid[r]
+    for c, k in pairs(cs) do line = line:sub(1, c - 1) .. k .. line:sub(c + 1) end
+    grid[r] = line
+  end
+  local border = "+" .. ("-"):rep(cols) .. "+"
+  local lines = { ("map: x %g to %g m, y %g to %g m, north up; a cell %.1f x %.1f m"):format(x0, x1, y0, y1,
+    dx / cols, dy / rows), border }
+  for r = 1, rows do lines[#lines + 1] = "|" .. grid[r] .. "|" end
+  lines[#lines + 1] = border
+  for _, l in ipairs(M.MAP_LEGEND) do lines[#lines + 1] = l end
+  return table.concat(lines, "\n")
 end
 
 --- Names for Tab completion after ':'.
