@@ -4,7 +4,7 @@
 --   :rtb all                    :stop 4
 --   :status [idle]              :formation circle 0-5 0 0 [40] [30]
 --   :mission 0 0 200 200 [30] [1]   :target 10 20 high
---   :missions   :targets   :alert
+--   :missions   :targets   :alert   :map [80]
 --   :speed 10   :pause   :resume   :watch 3 | off   :help   :quit
 --
 -- Selectors: 3, 1-5, 1,4,7 (ranges may be listed too), all, or a state
