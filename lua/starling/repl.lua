@@ -284,6 +284,10 @@ local function keys_of(v, out, depth)
   if type(mt) == "table" and mt.__index ~= nil and type(mt.__index) == "table" then
     keys_of(mt.__index, out, depth + 1)
   end
+  -- a handle (a drone) whose __index is a function over a methods table
+  if type(mt) == "table" and type(rawget(mt, "methods")) == "table" then
+    keys_of(rawget(mt, "methods"), out, depth + 1)
+  end
 end
 
 --- session:complete(line) -> candidates, sorted: replacements for the word
@@ -292,6 +296,8 @@ end
 --   swarm:sp   -> swarm:spawn, swarm:spawn_drone, ...
 --   starling.fo -> starling.formation
 --   :pa        -> :patrol, :pause
+--   d:mo       -> d:move_to (a drone handle's methods)
+--   :formation ci -> circle; :goto id -> idle (a command's arguments)
 function Session:complete(line)
   -- __index/__pairs run here: guarded, with a small budget
   local ok, res = core.eval(function() return self:_complete(line) end, 10000000)
@@ -309,6 +315,8 @@ function Session:_complete(line)
       end
       return out
     end
+    local args = shorthand.complete(line) -- an argument: a kind, a selector...
+    if args then return args end
   end
   local chain, sep, partial = line:match("([%a_][%w_%.]*)([%.:])([%a_]?[%w_]*)$")
   local base
