@@ -124,6 +124,34 @@ TEST(completion_of_handles_kinds_states_and_selectors) {
   CHECK_INT(finish(&t), 0);
 }
 
+TEST(event_feed_above_a_half_typed_line) {
+  static term t;
+  REQUIRE(start(&t, tmp_path("history6")) == 0);
+  CHECK(expect(&t, "> ", 10000));
+  type(&t,
+       "tm = swarm:after(1, function() swarm:drone(2):fail('crash') end)\r");
+  CHECK(expect(&t, "> ", 5000));
+  type(&t, "40 +"); /* half a line when the event comes */
+  CHECK(expect(&t, "40 +", 5000));
+  CHECK(expect(&t, "warn drone_restarted drone=2", 10000));
+  CHECK(expect(&t, "> 40 +", 5000)); /* the prompt and the line, redrawn */
+  type(&t, " 2\r");
+  CHECK(expect(&t, "\r\n42\r\n", 5000));
+  type(&t, ":events mission_created\r"); /* a filter */
+  CHECK(expect(&t, "events: mission_created", 5000));
+  type(&t, ":mission 0 0 100 100\r");
+  CHECK(expect(&t, "info mission_created mission=", 5000));
+  type(&t, ":events where\r"); /* a filter that does not parse */
+  CHECK(expect(&t, "error:", 5000));
+  type(&t, ":events\r"); /* unchanged */
+  CHECK(expect(&t, "events: mission_created", 5000));
+  type(&t, ":events off\r");
+  CHECK(expect(&t, "events: off", 5000));
+  type(&t, ":quit\r");
+  CHECK(expect(&t, "Swarm shutdown complete", 10000));
+  CHECK_INT(finish(&t), 0);
+}
+
 /* --- the control socket ----------------------------------------------------
  */
 
@@ -204,6 +232,15 @@ TEST(control_socket_clients_garbage_and_attach) {
   type(&at, ":goto al\t"); /* a selector, asked over the socket */
   type(&at, " 5 5\r");
   CHECK(expect(&at, "drones flying to (5, 5, 30)", 5000));
+  CHECK(expect(&at, "> ", 5000));
+  type(&at, "40 +"); /* half a line when an event comes: the feed's O line */
+  CHECK(expect(&at, "40 +", 5000));
+  type(&b, "L swarm:drone(3):fail('crash')\n");
+  CHECK(expect(&b, "warn drone_restarted drone=3", 10000)); /* b's feed too */
+  CHECK(expect(&at, "warn drone_restarted drone=3", 10000));
+  CHECK(expect(&at, "> 40 +", 5000)); /* the prompt and the line, redrawn */
+  type(&at, " 2\r");
+  CHECK(expect(&at, "\r\n42\r\n", 5000));
   CHECK(expect(&at, "> ", 5000)); /* (installing a prompt flushes typeahead) */
   type(&at, "\x04");              /* Ctrl+D: detach, the swarm flies on */
   CHECK_INT(finish(&at), 0);

@@ -25,6 +25,7 @@
 -- `swarm`, so what it creates is the session's too.
 local core = require "starling.core"
 local shorthand = require "starling.shorthand"
+local eventlog = require "starling.eventlog"
 
 local M = {}
 
@@ -100,13 +101,71 @@ function M.session(opts)
     state = {}, budget = opts.budget, own = owned,
   }, Session)
   s.state.write = function(text) s.write(text .. "\n") end
+  if opts.events then s:events(opts.events) end
   return s
+end
+
+-- The event feed -------------------------------------------------------
+
+-- At most FEED_MAX lines a second of swarm time: beyond, events are
+-- counted, not printed, and one line says how many a second later -- a
+-- flood holds no buffer (the subscription's own bound counts what it lost
+-- before the feed saw it: said too).
+local FEED_MAX = 20
+local RANK = { debug = 0, info = 1, warn = 2, error = 3 }
+
+--- session:events(spec) -> what the feed is now ("off", "warn", "info" or
+-- the filter), or nil and why: `:events [off|warn|info|FILTER]`.  The feed
+-- prints the swarm's events through write (above the prompt at a
+-- terminal): at warn, the events at warn and error; at info, all but
+-- drone_state; a FILTER (the filter language), the events it matches.
+function Session:events(spec)
+  spec = (spec or ""):match("^%s*(.-)%s*$")
+  if spec == "" then return self.evfeed and self.evfeed.spec or "off" end
+  local min, pattern = nil, "*"
+  if spec == "warn" or spec == "info" then min = RANK[spec] elseif spec ~= "off" then pattern = spec end
+  local sub
+  if spec ~= "off" then
+    local f = { spec = spec, window = -1, shown = 0, dropped = 0, lagged = 0 }
+    local swarm = self.swarm
+    local function say(text) pcall(self.write, text .. "\n") end
+    local function flush()
+      if f.dropped > 0 then
+        say(("events: %d not shown (more than %d a second)"):format(f.dropped, FEED_MAX))
+        f.dropped = 0
+      end
+    end
+    local ok, s = pcall(swarm.on, swarm, pattern, function(ev)
+      if min and RANK[eventlog.level(ev)] < min then return end
+      local lost = f.sub and f.sub.lagged or 0
+      if lost > f.lagged then
+        say(("events: %d lost before the feed saw them"):format(lost - f.lagged))
+        f.lagged = lost
+      end
+      local now = swarm:now()
+      local second = math.floor(now)
+      if second ~= f.window then f.window, f.shown = second, 0 end
+      if f.shown >= FEED_MAX then
+        f.dropped = f.dropped + 1
+        if f.dropped == 1 then pcall(swarm.after, swarm, 1, flush) end
+        return
+      end
+      f.shown = f.shown + 1
+      say(eventlog.line(ev, now))
+    end)
+    if not ok then return nil, tostring(s) end
+    f.sub, sub = s, f
+  end
+  if self.evfeed then pcall(self.evfeed.sub.cancel, self.evfeed.sub) end
+  self.evfeed = sub
+  return spec
 end
 
 --- session:close(): ends the session's :watch, releases its :formation
 -- team and (own = true) ends what it created.  Errors (an object already
 -- gone) are ignored: closing must finish.
 function Session:close()
+  if self.evfeed then pcall(self.evfeed.sub.cancel, self.evfeed.sub); self.evfeed = nil end
   if self.state.watch then pcall(self.state.watch.cancel, self.state.watch); self.state.watch = nil end
   if self.state.team then pcall(self.state.team.release, self.state.team); self.state.team = nil end
   local owned = self.own
@@ -191,6 +250,12 @@ function M.show(v) return (show(v, 0, {}, "")) end
 -- a command's orders are still being sent; nil at the end) a slice per
 -- loop turn, then the prompt.
 function Session:feed(line)
+  local spec = self.buffer == nil and line:match("^%s*:events%f[%s\0](.*)$")
+  if spec then
+    local now, why = self:events(spec)
+    if not now then return "error: " .. why .. "\n" end
+    return "events: " .. now .. "\n"
+  end
   if self.buffer == nil and line:match("^%s*:") then
     local ok, text, action, more = pcall(shorthand.run, self.swarm, line, self.state)
     if not ok then return "error: " .. tostring(text) .. "\n" end

@@ -107,11 +107,12 @@ local COMMANDS = {
   pause = { help = ":pause                   freeze the swarm's time" },
   resume = { help = ":resume                  time runs again" },
   watch = { { "id", "watch" }, help = ":watch ID | off          a status line for drone ID every second" },
+  events = { help = ":events [off|warn|info|FILTER]  the event feed above the prompt (warn; FILTER: the filter language)" },
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
 local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert",
-                "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
+                "mission", "target", "speed", "pause", "resume", "watch", "events", "help", "quit" }
 
 local Failure = {}
 local function fail(pos, msg) error(setmetatable({ pos = pos, msg = msg }, Failure), 0) end
