@@ -122,8 +122,15 @@ local RANK = { debug = 0, info = 1, warn = 2, error = 3 }
 function Session:events(spec)
   spec = (spec or ""):match("^%s*(.-)%s*$")
   if spec == "" then return self.evfeed and self.evfeed.spec or "off" end
-  local min, pattern = nil, "*"
-  if spec == "warn" or spec == "info" then min = RANK[spec] elseif spec ~= "off" then pattern = spec end
+  -- warn and info subscribe to their types only: drone_state, the most
+  -- frequent event, runs no Lua for the feed
+  local patterns = { spec }
+  if spec == "warn" or spec == "info" then
+    patterns = {}
+    for _, t in ipairs(core.names.type) do
+      if RANK[eventlog.level({ type = t })] >= RANK[spec] then patterns[#patterns + 1] = t end
+    end
+  end
   local sub
   if spec ~= "off" then
     local f = { spec = spec, window = -1, shown = 0, dropped = 0, lagged = 0 }
@@ -135,9 +142,13 @@ function Session:events(spec)
         f.dropped = 0
       end
     end
-    local ok, s = pcall(swarm.on, swarm, pattern, function(ev)
-      if min and RANK[eventlog.level(ev)] < min then return end
-      local lost = f.sub and f.sub.lagged or 0
+    local function lagged()
+      local n = 0
+      for _, sub in ipairs(f.subs) do n = n + sub.lagged end
+      return n
+    end
+    local function on(ev)
+      local lost = lagged()
       if lost > f.lagged then
         say(("events: %d lost before the feed saw them"):format(lost - f.lagged))
         f.lagged = lost
@@ -152,20 +163,34 @@ function Session:events(spec)
       end
       f.shown = f.shown + 1
       say(eventlog.line(ev, now))
-    end)
-    if not ok then return nil, tostring(s) end
-    f.sub, sub = s, f
+    end
+    f.subs = {}
+    for _, p in ipairs(patterns) do
+      local ok, s = pcall(swarm.on, swarm, p, on)
+      if not ok then
+        for _, done in ipairs(f.subs) do pcall(done.cancel, done) end
+        return nil, tostring(s)
+      end
+      f.subs[#f.subs + 1] = s
+    end
+    sub = f
   end
-  if self.evfeed then pcall(self.evfeed.sub.cancel, self.evfeed.sub) end
+  self:_feed_off()
   self.evfeed = sub
   return spec
+end
+
+function Session:_feed_off()
+  if self.evfeed == nil then return end
+  for _, s in ipairs(self.evfeed.subs) do pcall(s.cancel, s) end
+  self.evfeed = nil
 end
 
 --- session:close(): ends the session's :watch, releases its :formation
 -- team and (own = true) ends what it created.  Errors (an object already
 -- gone) are ignored: closing must finish.
 function Session:close()
-  if self.evfeed then pcall(self.evfeed.sub.cancel, self.evfeed.sub); self.evfeed = nil end
+  self:_feed_off()
   if self.state.watch then pcall(self.state.watch.cancel, self.state.watch); self.state.watch = nil end
   if self.state.team then pcall(self.state.team.release, self.state.team); self.state.team = nil end
   local owned = self.own
