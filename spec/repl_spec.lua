@@ -93,23 +93,6 @@ describe("a REPL session", function()
     assert.same({ "local_thing" }, s:complete("local_th"))
     swarm:close()
   end)
-
-  it("completes drone handles, formation kinds, states and selectors", function()
-    local s, swarm = session()
-    s:feed("d = swarm:spawn_drone{}")
-    assert.same({ "d:move_to" }, s:complete("d:mo"))
-    assert.same({ "circle" }, s:complete(":formation ci"))
-    assert.same({ "all" }, s:complete(":formation circle al"))
-    assert.same({}, s:complete(":formation circle all 1")) -- a number: nothing to offer
-    assert.same({ "idle" }, s:complete(":goto 1,id"))
-    assert.same({ "high" }, s:complete(":target 1 2 hi"))
-    assert.same({ "off" }, s:complete(":watch o"))
-    assert.same({ "formation" }, s:complete(":help form"))
-    local all = s:complete(":status ")
-    assert.equal("all", all[1])
-    assert.truthy(#all > 3)
-    swarm:close()
-  end)
 end)
 
 describe("a session that owns what it creates (a control client's)", function()
@@ -182,41 +165,5 @@ describe("a REPL session's command to many drones", function()
     end)
     shorthand.SLICE = slice
     assert(ok, err)
-  end)
-  it("feeds events (:events): warn by default, info, a filter, off; a flood is capped and counted", function()
-    local swarm = starling.swarm{}
-    local out = {}
-    local s = repl.session{ swarm = swarm, starling = starling, events = "warn",
-      write = function(t) out[#out + 1] = t end }
-    assert.equal("events: warn\n", s:feed(":events"))
-    swarm:spawn_fleet(3)
-    swarm:run_for(0.5)
-    assert.same({}, out) -- drone_registered is info: not at warn
-    assert.equal("events: info\n", s:feed(":events info"))
-    swarm:spawn_fleet(100) -- 100 events in one second: 20 lines, the rest counted
-    swarm:run_for(2)
-    local shown, said = 0, nil
-    for _, l in ipairs(out) do
-      if l:match("^T%+[%d.]+ info drone_registered drone=%d+\n$") then shown = shown + 1 end
-      said = said or l:match("^events: (%d+) not shown %(more than 20 a second%)\n$")
-    end
-    assert.equal(20, shown)
-    assert.equal("80", said)
-    out = {}
-    assert.equal("events: mission_created\n", s:feed(":events mission_created"))
-    s:feed(":mission 0 0 100 100")
-    swarm:run_for(0.5)
-    assert.equal(1, #out)
-    assert.truthy(out[1]:match("info mission_created mission="))
-    assert.truthy(s:feed(":events where"):match("^error: "))
-    assert.equal("events: mission_created\n", s:feed(":events")) -- a bad filter changes nothing
-    assert.equal("events: battery_low where drone < 10\n", s:feed(":events battery_low where drone < 10"))
-    assert.equal("events: off\n", s:feed(":events off"))
-    out = {}
-    swarm:spawn_fleet(2)
-    swarm:run_for(0.5)
-    assert.same({}, out)
-    s:close()
-    swarm:close()
   end)
 end)

@@ -32,7 +32,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
       bad(":goto 3 north 5"))
     assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
-      .. "formation missions targets alert map mission target speed pause resume watch events help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+      .. "formation missions targets alert map mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
     assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb\n      ^", bad(":rtb"))
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
@@ -44,7 +44,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
     assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
-      .. "missions targets alert map mission target speed pause resume watch events help quit)\n  :\n   ^", bad(":"))
+      .. "missions targets alert map mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
   end)
 end)
 

@@ -132,58 +132,6 @@ TEST(tab_completion_and_ctrl_c) {
   CHECK_INT(finish(&t), 0);
 }
 
-TEST(completion_of_handles_kinds_states_and_selectors) {
-  static term t;
-  REQUIRE(start(&t, tmp_path("history5")) == 0);
-  CHECK(expect(&t, "> ", 10000));
-  /* each proof is what the completed line does: the prefix alone fails */
-  type(&t, "d = swarm:drone(1)\r");
-  type(&t, "d:mo\t");
-  type(&t, "({10, 0, 30})\r");
-  CHECK(expect(&t, "\r\ntrue\r\n", 5000)); /* d:move_to accepted */
-  type(&t, ":goto idl\t");                 /* a state name */
-  type(&t, " 20 0\r");
-  CHECK(expect(&t, "drones flying to (20, 0, 30)", 5000));
-  type(&t, ":formation ci\t"); /* a formation kind, then a selector */
-  type(&t, " al\t");
-  type(&t, " 0 0\r");
-  CHECK(expect(&t, "3 drones flying a circle", 5000));
-  type(&t, ":help form\t"); /* a command name */
-  type(&t, "\r");
-  CHECK(expect(&t, ":formation KIND SEL X Y", 5000));
-  type(&t, ":quit\r");
-  CHECK(expect(&t, "Swarm shutdown complete", 10000));
-  CHECK_INT(finish(&t), 0);
-}
-
-TEST(event_feed_above_a_half_typed_line) {
-  static term t;
-  REQUIRE(start(&t, tmp_path("history6")) == 0);
-  CHECK(expect(&t, "> ", 10000));
-  type(&t,
-       "tm = swarm:after(1, function() swarm:drone(2):fail('crash') end)\r");
-  CHECK(expect(&t, "> ", 5000));
-  type(&t, "40 +"); /* half a line when the event comes */
-  CHECK(expect(&t, "40 +", 5000));
-  CHECK(expect(&t, "warn drone_restarted drone=2", 10000));
-  CHECK(expect(&t, "> 40 +", 5000)); /* the prompt and the line, redrawn */
-  type(&t, " 2\r");
-  CHECK(expect(&t, "\r\n42\r\n", 5000));
-  type(&t, ":events mission_created\r"); /* a filter */
-  CHECK(expect(&t, "events: mission_created", 5000));
-  type(&t, ":mission 0 0 100 100\r");
-  CHECK(expect(&t, "info mission_created mission=", 5000));
-  type(&t, ":events where\r"); /* a filter that does not parse */
-  CHECK(expect(&t, "error:", 5000));
-  type(&t, ":events\r"); /* unchanged */
-  CHECK(expect(&t, "events: mission_created", 5000));
-  type(&t, ":events off\r");
-  CHECK(expect(&t, "events: off", 5000));
-  type(&t, ":quit\r");
-  CHECK(expect(&t, "Swarm shutdown complete", 10000));
-  CHECK_INT(finish(&t), 0);
-}
-
 /* --- the control socket ----------------------------------------------------
  */
 
@@ -216,14 +164,6 @@ TEST(control_socket_clients_garbage_and_attach) {
   CHECK(expect(&b, "O 1 drone flying to (20, 0, 30)\nP > \n", 5000));
   type(&b, "C swarm:spawn_f\n");
   CHECK(expect(&b, "M swarm:spawn_fleet\n", 5000));
-  type(&b, "L d = swarm:drone(1)\n");
-  CHECK(expect(&b, "P > \n", 5000));
-  type(&b, "C d:mo\n"); /* a drone handle's methods */
-  CHECK(expect(&b, "M d:move_to\n", 5000));
-  type(&b, "C :formation ci\n"); /* the word after the command */
-  CHECK(expect(&b, "M circle\n", 5000));
-  type(&b, "C :rtb \n"); /* nothing typed yet: every selector word */
-  CHECK(expect(&b, "M all\t", 5000));
   /* garbage, then a client gone in the middle of a line */
   REQUIRE(dial(&c, path) == 0);
   CHECK(expect(&c, "P > \n", 5000));
@@ -261,18 +201,6 @@ TEST(control_socket_clients_garbage_and_attach) {
   type(&at, "#swarm:spawn_f\t");
   type(&at, "(1)\r");
   CHECK(expect(&at, "\r\n1\r\n", 5000));
-  type(&at, ":goto al\t"); /* a selector, asked over the socket */
-  type(&at, " 5 5\r");
-  CHECK(expect(&at, "drones flying to (5, 5, 30)", 5000));
-  CHECK(expect(&at, "> ", 5000));
-  type(&at, "40 +"); /* half a line when an event comes: the feed's O line */
-  CHECK(expect(&at, "40 +", 5000));
-  type(&b, "L swarm:drone(3):fail('crash')\n");
-  CHECK(expect(&b, "warn drone_restarted drone=3", 10000)); /* b's feed too */
-  CHECK(expect(&at, "warn drone_restarted drone=3", 10000));
-  CHECK(expect(&at, "> 40 +", 5000)); /* the prompt and the line, redrawn */
-  type(&at, " 2\r");
-  CHECK(expect(&at, "\r\n42\r\n", 5000));
   CHECK(expect(&at, "> ", 5000)); /* (installing a prompt flushes typeahead) */
   type(&at, "\x04");              /* Ctrl+D: detach, the swarm flies on */
   CHECK_INT(finish(&at), 0);

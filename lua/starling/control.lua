@@ -43,7 +43,6 @@ function M.serve(swarm, addr, opts)
     local s = repl.session{ swarm = swarm, starling = opts.starling, budget = opts.budget or 100000000,
       own = true }
     s.write = function(text) send_output(c, text) end
-    s:events("warn") -- the feed, as at the engine's prompt: O lines
     s.state.write = function(text) send_output(c, text) end
     -- print at this prompt prints here, not on the engine's terminal
     s.env.print = function(...)

@@ -35,21 +35,6 @@ local function fields(ev)
   return f
 end
 
---- M.level(ev) -> the event's level ("debug", "info", "warn", "error").
-function M.level(ev) return LEVEL[ev.type] or "info" end
-
---- M.line(ev) -> "T+12.300 warn drone_restarted drone=2 reason=..." (the
--- REPL's event feed): the time (now, the swarm's), level, type and the
--- fields, sorted.
-function M.line(ev, now)
-  local f, keys = fields(ev), {}
-  for k in pairs(f) do keys[#keys + 1] = k end
-  table.sort(keys)
-  local parts = { ("T+%.3f"):format(now), M.level(ev), ev.type }
-  for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. tostring(f[k]) end
-  return table.concat(parts, " ")
-end
-
 local Log = {}
 Log.__index = Log
 

@@ -142,16 +142,6 @@ function M.define(name, fn)
 end
 
 --- Whether `name` is a kind (built-in or defined).
---- starling.formation.kinds() -> the kind names, built-in and custom, sorted
--- (the REPL completes `:formation ` with them).
-function M.kinds()
-  local names = {}
-  for k in pairs(builtin) do names[#names + 1] = k end
-  for k in pairs(custom) do if not builtin[k] then names[#names + 1] = k end end
-  table.sort(names)
-  return names
-end
-
 function M.known(name)
   return builtin[name] ~= nil or custom[name] ~= nil
 end

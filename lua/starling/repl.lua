@@ -25,7 +25,6 @@
 -- `swarm`, so what it creates is the session's too.
 local core = require "starling.core"
 local shorthand = require "starling.shorthand"
-local eventlog = require "starling.eventlog"
 
 local M = {}
 
@@ -101,96 +100,13 @@ function M.session(opts)
     state = {}, budget = opts.budget, own = owned,
   }, Session)
   s.state.write = function(text) s.write(text .. "\n") end
-  if opts.events then s:events(opts.events) end
   return s
-end
-
--- The event feed -------------------------------------------------------
-
--- At most FEED_MAX lines a second of swarm time: beyond, events are
--- counted, not printed, and one line says how many a second later -- a
--- flood holds no buffer (the subscription's own bound counts what it lost
--- before the feed saw it: said too).
-local FEED_MAX = 20
-local RANK = { debug = 0, info = 1, warn = 2, error = 3 }
-
---- session:events(spec) -> what the feed is now ("off", "warn", "info" or
--- the filter), or nil and why: `:events [off|warn|info|FILTER]`.  The feed
--- prints the swarm's events through write (above the prompt at a
--- terminal): at warn, the events at warn and error; at info, all but
--- drone_state; a FILTER (the filter language), the events it matches.
-function Session:events(spec)
-  spec = (spec or ""):match("^%s*(.-)%s*$")
-  if spec == "" then return self.evfeed and self.evfeed.spec or "off" end
-  -- warn and info subscribe to their types only: drone_state, the most
-  -- frequent event, runs no Lua for the feed
-  local patterns = { spec }
-  if spec == "warn" or spec == "info" then
-    patterns = {}
-    for _, t in ipairs(core.names.type) do
-      if RANK[eventlog.level({ type = t })] >= RANK[spec] then patterns[#patterns + 1] = t end
-    end
-  end
-  local sub
-  if spec ~= "off" then
-    local f = { spec = spec, window = -1, shown = 0, dropped = 0, lagged = 0 }
-    local swarm = self.swarm
-    local function say(text) pcall(self.write, text .. "\n") end
-    local function flush()
-      if f.dropped > 0 then
-        say(("events: %d not shown (more than %d a second)"):format(f.dropped, FEED_MAX))
-        f.dropped = 0
-      end
-    end
-    local function lagged()
-      local n = 0
-      for _, sub in ipairs(f.subs) do n = n + sub.lagged end
-      return n
-    end
-    local function on(ev)
-      local lost = lagged()
-      if lost > f.lagged then
-        say(("events: %d lost before the feed saw them"):format(lost - f.lagged))
-        f.lagged = lost
-      end
-      local now = swarm:now()
-      local second = math.floor(now)
-      if second ~= f.window then f.window, f.shown = second, 0 end
-      if f.shown >= FEED_MAX then
-        f.dropped = f.dropped + 1
-        if f.dropped == 1 then pcall(swarm.after, swarm, 1, flush) end
-        return
-      end
-      f.shown = f.shown + 1
-      say(eventlog.line(ev, now))
-    end
-    f.subs = {}
-    for _, p in ipairs(patterns) do
-      local ok, s = pcall(swarm.on, swarm, p, on)
-      if not ok then
-        for _, done in ipairs(f.subs) do pcall(done.cancel, done) end
-        return nil, tostring(s)
-      end
-      f.subs[#f.subs + 1] = s
-    end
-    sub = f
-  end
-  self:_feed_off()
-  self.evfeed = sub
-  return spec
-end
-
-function Session:_feed_off()
-  if self.evfeed == nil then return end
-  for _, s in ipairs(self.evfeed.subs) do pcall(s.cancel, s) end
-  self.evfeed = nil
 end
 
 --- session:close(): ends the session's :watch, releases its :formation
 -- team and (own = true) ends what it created.  Errors (an object already
 -- gone) are ignored: closing must finish.
 function Session:close()
-  self:_feed_off()
   if self.state.watch then pcall(self.state.watch.cancel, self.state.watch); self.state.watch = nil end
   if self.state.team then pcall(self.state.team.release, self.state.team); self.state.team = nil end
   local owned = self.own
@@ -275,12 +191,6 @@ function M.show(v) return (show(v, 0, {}, "")) end
 -- a command's orders are still being sent; nil at the end) a slice per
 -- loop turn, then the prompt.
 function Session:feed(line)
-  local spec = self.buffer == nil and line:match("^%s*:events%f[%s\0](.*)$")
-  if spec then
-    local now, why = self:events(spec)
-    if not now then return "error: " .. why .. "\n" end
-    return "events: " .. now .. "\n"
-  end
   if self.buffer == nil and line:match("^%s*:") then
     local ok, text, action, more = pcall(shorthand.run, self.swarm, line, self.state)
     if not ok then return "error: " .. tostring(text) .. "\n" end
@@ -374,10 +284,6 @@ local function keys_of(v, out, depth)
   if type(mt) == "table" and mt.__index ~= nil and type(mt.__index) == "table" then
     keys_of(mt.__index, out, depth + 1)
   end
-  -- a handle (a drone) whose __index is a function over a methods table
-  if type(mt) == "table" and type(rawget(mt, "methods")) == "table" then
-    keys_of(rawget(mt, "methods"), out, depth + 1)
-  end
 end
 
 --- session:complete(line) -> candidates, sorted: replacements for the word
@@ -386,8 +292,6 @@ end
 --   swarm:sp   -> swarm:spawn, swarm:spawn_drone, ...
 --   starling.fo -> starling.formation
 --   :pa        -> :patrol, :pause
---   d:mo       -> d:move_to (a drone handle's methods)
---   :formation ci -> circle; :goto id -> idle (a command's arguments)
 function Session:complete(line)
   -- __index/__pairs run here: guarded, with a small budget
   local ok, res = core.eval(function() return self:_complete(line) end, 10000000)
@@ -405,8 +309,6 @@ function Session:_complete(line)
       end
       return out
     end
-    local args = shorthand.complete(line) -- an argument: a kind, a selector...
-    if args then return args end
   end
   local chain, sep, partial = line:match("([%a_][%w_%.]*)([%.:])([%a_]?[%w_]*)$")
   local base

@@ -225,8 +225,8 @@ end
 
 --- starling repl [FILE] [options]: the swarm, a session and a greeting for
 -- the terminal (engine/cli/repl.c).  Real time always (--speed K for
--- faster); logs at warn unless --log or STARLING_LOG says otherwise; the
--- events go to the prompt's feed (:events), to the log only when asked.  FILE, if given, is
+-- faster); logs at warn unless --log or STARLING_LOG says otherwise, so
+-- event lines do not run through what is being typed.  FILE, if given, is
 -- a mission (run as a task, `mission` at the prompt) or a script (run in
 -- the prompt's environment, so what it defines is there).
 function M.repl_setup(args)
@@ -242,14 +242,11 @@ function M.repl_setup(args)
   if opts.duration then return nil, "--duration is for starling run" end
   if not opts.log and (os.getenv("STARLING_LOG") or "") == "" then core.log_configure("warn,repl=info") end
   local swarm = starling.swarm{ seed = opts.seed or 1, clock = "real", speed = opts.speed }
-  -- The events: the prompt's feed (:events, warn by default) shows them
-  -- above the line being typed; the log has them too only when asked
-  -- (--log or STARLING_LOG), not both by default.
-  if opts.log or (os.getenv("STARLING_LOG") or "") ~= "" then eventlog.attach(swarm) end
+  eventlog.attach(swarm) -- battery_low, offline, restarts: warn, shown by default
   local n = opts.drones or 20
   swarm:spawn_fleet(n)
   local repl = require "starling.repl"
-  local session = repl.session{ swarm = swarm, starling = starling, events = "warn" }
+  local session = repl.session{ swarm = swarm, starling = starling }
   local lines = { ("starling %s: a swarm of %d drones, real time%s. :help for commands, Ctrl+D to quit.")
     :format(starling._VERSION:match("[%d.]+$"), n, opts.speed and (" x" .. opts.speed) or "") }
   -- The control socket: --control ADDR, or the default Unix socket (taken

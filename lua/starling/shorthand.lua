@@ -115,12 +115,11 @@ local COMMANDS = {
   pause = { help = ":pause                   freeze the swarm's time" },
   resume = { help = ":resume                  time runs again" },
   watch = { { "id", "watch" }, help = ":watch ID | off          a status line for drone ID every second" },
-  events = { help = ":events [off|warn|info|FILTER]  the event feed above the prompt (warn; FILTER: the filter language)" },
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
 local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert", "map",
-                "mission", "target", "speed", "pause", "resume", "watch", "events", "help", "quit" }
+                "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
 
 local Failure = {}
 local function fail(pos, msg) error(setmetatable({ pos = pos, msg = msg }, Failure), 0) end
@@ -330,7 +329,6 @@ function M.execute(swarm, cmd, line, state)
     local lines = {}
     for _, k in ipairs(ORDER) do lines[#lines + 1] = COMMANDS[k].help end
     lines[#lines + 1] = "SEL: 3, 1-5, 1,4,7, all, or a state (" .. table.concat(core.names.state, " ") .. ")"
-    lines[#lines + 1] = "Tab completes a command, a formation kind, a selector, a state, a threat"
     return table.concat(lines, "\n")
   elseif n == "quit" then
     return "shutting down", "quit"
@@ -594,38 +592,4 @@ end
 
 --- Names for Tab completion after ':'.
 M.commands = ORDER
-
--- The words an argument kind can take, for Tab (numbers and ids have none).
-local WORDS = {
-  sel = function()
-    local w = { "all" }
-    for _, s in ipairs(core.names.state) do w[#w + 1] = s end
-    return w
-  end,
-  kind = function() return formation.kinds() end,
-  threat = function() return core.names.threat end,
-  watch = function() return { "off" } end,
-  topic = function() return ORDER end,
-}
-
---- shorthand.complete(line) -> candidates, sorted, for the word at the end
--- of `line`, the text of a `:` command before the cursor (":formation ci"
--- -> "circle"; ":goto 1,id" -> "idle"): the words the argument under the
--- cursor can take; nil when `line` is not past a command name.
-function M.complete(line)
-  local name, args = line:match("^%s*:(%a+)%s+(.*)$")
-  local c = name and COMMANDS[name]
-  if c == nil then return nil end
-  local n = 1
-  for _ in args:gmatch("%S+%s+") do n = n + 1 end
-  local partial = args:match("[^%s,%-]*$")
-  local out = {}
-  local spec = c[n]
-  if spec == nil or WORDS[spec[2]] == nil then return out end
-  for _, w in ipairs(WORDS[spec[2]]()) do
-    if w:sub(1, #partial) == partial then out[#out + 1] = w end
-  end
-  table.sort(out)
-  return out
-end
 return M
