@@ -27,7 +27,6 @@ COMMANDS = [  # name, line, then unmeasured lines before and after
     ("status", ":status 7"),
     ("status_all", ":status all"),
     ("status_idle", ":status idle"),
-    ("map", ":map"),
     ("watch", ":watch 7", None, ":watch off"),
     ("watch_off", ":watch off", ":watch 7"),
     ("speed", ":speed 2", None, ":speed 1"),
@@ -41,9 +40,7 @@ COMMANDS = [  # name, line, then unmeasured lines before and after
 ]
 
 ANSWER = {  # what the last line of a long answer holds
-    "status_all": b"drone %d " % last,
-    # past 50 drones a state lists the first 10 and then the 10 worst
-    "status_idle": b"the 10 worst:" if drones > 50 else b"drone %d " % last,
+    "status_all": b"drone %d " % last, "status_idle": b"drone %d " % last,
     "goto_all": b"drones flying", "rtb_all": b"returning to base",
     "patrol_all": b"patrolling", "stop_all": b"stopped",
 }

@@ -32,7 +32,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 9: expected a number (x)\n  :goto 3 north 5\n          ^",
       bad(":goto 3 north 5"))
     assert.equal("bad command at column 2: expected a command, not 'fly' (goto patrol rtb stop status "
-      .. "formation missions targets alert map mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
+      .. "formation missions targets alert mission target speed pause resume watch help quit)\n  :fly 3\n   ^", bad(":fly 3"))
     assert.equal("bad command at column 5: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb\n      ^", bad(":rtb"))
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state), not 'sleepy'\n"
@@ -44,7 +44,7 @@ describe("shorthand parsing", function()
     assert.equal("bad command at column 6: expected a selector (3, 1-5, 1,4,7, all or a state) (sel)\n"
       .. "  :rtb 1-\n       ^", bad(":rtb 1-"))
     assert.equal("bad command at column 2: expected a command name (goto patrol rtb stop status formation "
-      .. "missions targets alert map mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
+      .. "missions targets alert mission target speed pause resume watch help quit)\n  :\n   ^", bad(":"))
   end)
 end)
 
@@ -77,11 +77,8 @@ describe("shorthand commands", function()
 
   it(":status lists drones; :formation flies a team; :help explains", function()
     local swarm = fleet(4)
-    assert.equal("4 drones: 4 idle; missions: none; alert normal\n"
-      .. "DRONE         STATE         BATT  POSITION                        REASON              DESTINATION\n"
-      .. "drone 0       idle          100%  (0.0, 0.0, 0.0)                 initialized         -\n"
-      .. "drone 1       idle          100%  (50.0, 0.0, 0.0)                initialized         -",
-      shorthand.run(swarm, ":status 0-1"))
+    assert.equal("drone 0 idle         battery 100% at (0.0, 0.0, 0.0)\n"
+      .. "drone 1 idle         battery 100% at (50.0, 0.0, 0.0)", shorthand.run(swarm, ":status 0-1"))
     assert.equal("4 drones flying a line (formation 0)", shorthand.run(swarm, ":formation line all 75 40 50"))
     local reached
     swarm:on("formation_reached", function(ev) reached = ev.t end)
@@ -324,131 +321,5 @@ describe("shorthand views of missions, targets and the alert level", function()
     shorthand.STATUS_SLICE = slice
     assert.equal("2       (2000.0, 0.0, 0.0)        low       -", last)
     assert.is_nil(after)
-  end)
-end)
-
-describe(":status: a summary, then aligned rows with reason and destination", function()
-  local HEAD = "DRONE         STATE         BATT  POSITION                        REASON              DESTINATION"
-
-  it("on 5 drones: the summary, then every drone", function()
-    local swarm = fleet(5)
-    shorthand.run(swarm, ":goto 1 100 0")
-    shorthand.run(swarm, ":stop 3")
-    shorthand.run(swarm, ":mission 0 0 100 100")
-    swarm:run_for(1)
-    local m = swarm:missions()[1]
-    assert.equal(0, m.drone)
-    assert.equal("5 drones: 2 idle, 1 moving, 1 patrolling, 1 emergency; missions: 1 assigned; alert normal\n"
-      .. HEAD .. "\n"
-      .. "drone 0       patrolling     99%  (0.0, 8.6, 5.1)                 mission             mission " .. m.id:sub(1, 8) .. "\n"
-      .. "drone 1       moving         99%  (58.6, 0.0, 5.1)                commanded           (100.0, 0.0, 30.0)\n"
-      .. "drone 2       idle          100%  (100.0, 0.0, 0.0)               initialized         -\n"
-      .. "drone 3       emergency      99%  (150.0, 0.0, 0.0)               operator            -\n"
-      .. "drone 4       idle          100%  (200.0, 0.0, 0.0)               initialized         -",
-      shorthand.run(swarm, ":status"))
-  end)
-
-  it("on 5,000 drones: the summary, the first 10 and the 10 worst, unless :status all", function()
-    local swarm = fleet(5000)
-    shorthand.run(swarm, ":stop 4000,17")
-    shorthand.run(swarm, ":goto 100-199 0 500")
-    shorthand.run(swarm, ":rtb 300")
-    swarm:run_for(20)
-    local idle = "idle          100%%  (%s, 0.0, 0.0)%s initialized         -"
-    local lines = { "5000 drones: 4913 idle, 85 moving, 2 emergency; missions: none; alert normal", HEAD }
-    for id = 0, 9 do
-      local x = ("%.1f"):format(id * 50)
-      lines[#lines + 1] = ("drone %-6d  "):format(id) .. idle:format(x, (" "):rep(30 - #x - 11))
-    end
-    for _, l in ipairs{
-      "... 4990 more (:status all lists them); the 10 worst:",
-      "drone 17      emergency      80%  (350.0, 50.0, 0.0)              operator            -",
-      "drone 4000    emergency      80%  (0.0, 20000.0, 0.0)             operator            -",
-      "drone 100     idle           80%  (0.0, 500.0, 30.0)              arrived             -",
-      "drone 101     idle           80%  (0.0, 500.0, 30.0)              arrived             -",
-      "drone 102     idle           80%  (0.0, 500.0, 30.0)              arrived             -",
-      "drone 103     idle           80%  (0.0, 500.0, 30.0)              arrived             -",
-      "drone 104     moving         80%  (2.2, 500.0, 29.7)              commanded           (0.0, 500.0, 30.0)",
-      "drone 105     moving         80%  (51.4, 500.0, 23.8)             commanded           (0.0, 500.0, 30.0)",
-      "drone 106     moving         80%  (101.0, 500.0, 19.9)            commanded           (0.0, 500.0, 30.0)",
-      "drone 107     moving         80%  (150.7, 500.0, 17.1)            commanded           (0.0, 500.0, 30.0)",
-    } do lines[#lines + 1] = l end
-    assert.equal(table.concat(lines, "\n"), shorthand.run(swarm, ":status"))
-    -- a state names no drone: the summary and those in it (2, not past 50)
-    assert.equal(lines[1] .. "\n" .. HEAD .. "\n" .. lines[14] .. "\n" .. lines[15],
-      shorthand.run(swarm, ":status emergency"))
-    -- :status all and a selector that names drones list every one, a slice per call
-    local _, action, more = shorthand.run(swarm, ":status all")
-    assert.equal("stream", action)
-    local all = {}
-    for text in more do
-      for l in text:gmatch("[^\n]+") do all[#all + 1] = l end
-    end
-    assert.equal(5002, #all)
-    assert.same({ lines[1], HEAD, lines[3] }, { all[1], all[2], all[3] })
-    assert.matches("^drone 4999 ", all[5002])
-    local some = shorthand.run(swarm, ":status 0-99")
-    assert.equal(102, select(2, some:gsub("\n", "")) + 1)
-  end)
-end)
-
-describe(":map: the fleet and the targets on a grid fitted to a width", function()
-  local LEGEND = "drones: i idle  m moving  p patrolling  r returning  c charging  e emergency\n"
-    .. "        n initializing; capital: more than one drone in the cell\n"
-    .. "targets by threat: 1 low  2 medium  3 high  4 critical (over drones)"
-
-  -- drones 0 and 1 share (0, 0); 2 and 3 flew off; 5 stopped; 6 and 7
-  -- head north-west; two targets share (0, 100): the critical one shows
-  local function layout()
-    local swarm = fleet(8)
-    shorthand.run(swarm, ":goto 2 100 200")
-    shorthand.run(swarm, ":goto 3 350 100")
-    shorthand.run(swarm, ":goto 1 0 0")
-    shorthand.run(swarm, ":stop 5")
-    swarm:run_for(30)
-    shorthand.run(swarm, ":goto 6,7 0 200")
-    shorthand.run(swarm, ":target 350 200 high")
-    shorthand.run(swarm, ":target 0 100 critical")
-    shorthand.run(swarm, ":target 0 100 low")
-    swarm:run_for(2)
-    return swarm
-  end
-
-  it("draws a known layout exactly, WIDTH characters wide", function()
-    local swarm = layout()
-    assert.equal("map: x 0 to 350 m, y 0 to 200 m, north up; a cell 9.2 x 18.2 m\n"
-      .. "+--------------------------------------+\n"
-      .. "|..........i..........................3|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|4....................................i|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|......................................|\n"
-      .. "|I....................i.....e..m.....m.|\n"
-      .. "+--------------------------------------+\n"
-      .. LEGEND, shorthand.run(swarm, ":map 40"))
-  end)
-
-  it("takes the session's width when none is given, 80 when it knows none; refuses a width out of range", function()
-    local swarm = layout()
-    assert.equal("map: x 0 to 350 m, y 0 to 200 m, north up; a cell 19.4 x 33.3 m\n"
-      .. "+------------------+\n"
-      .. "|.....i...........3|\n"
-      .. "|..................|\n"
-      .. "|4................i|\n"
-      .. "|..................|\n"
-      .. "|..................|\n"
-      .. "|I.........i.e.m..m|\n"
-      .. "+------------------+\n"
-      .. LEGEND, shorthand.run(swarm, ":map", { columns = 20 }))
-    local text = shorthand.run(swarm, ":map")
-    assert.equal(("+" .. ("-"):rep(78) .. "+"), text:match("\n(%+%-+%+)\n"))
-    assert.equal("bad command at column 6: expected a width of 12 to 1000 characters (not 5)\n  :map 5\n       ^",
-      shorthand.run(swarm, ":map 5"))
-    assert.equal("no drone and no target to map", shorthand.run(starling.swarm{}, ":map"))
   end)
 end)

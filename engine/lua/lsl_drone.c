@@ -7,7 +7,6 @@
  * the drone is gone.  Positions come as {x=, y=, z=} or {x, y, z} (z
  * defaults to 0) and go back as {x=, y=, z=}.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,8 +194,8 @@ static sl_drone_status seen(const sl_drone *d) {
     if (st != NULL)
       return *st;
   }
-  sl_drone_status st = {0,        d->pos,    d->vel,     d->battery_np,
-                        d->state, d->reason, d->mission, d->goal};
+  sl_drone_status st = {0,        d->pos,    d->vel,    d->battery_np,
+                        d->state, d->reason, d->mission};
   return st;
 }
 
@@ -218,10 +217,6 @@ static void push_status(lua_State *L, lsl_swarm *S, const sl_drone *d) {
   if (st.mission >= 0) {
     lua_pushstring(L, S->sw.missions[st.mission]->id);
     lua_setfield(L, -2, "mission");
-  }
-  if (st.state == SL_DS_MOVING || st.state == SL_DS_RETURNING) {
-    push_vec(L, st.goal);
-    lua_setfield(L, -2, "goal");
   }
 }
 
@@ -606,143 +601,6 @@ static int s_handle(lua_State *L) {
   return 1;
 }
 
-/* swarm:_census([state], [k]) -> {state name = count} over the fleet
- * (every state, zeros too), and the ids of the k worst drones (in that
- * state, a state's name): emergency first, then the lowest battery, then
- * the lowest id.  :status's summary and its worst rows, in C: one pass,
- * no handle per drone, k at most 100 kept in order by insertion. */
-static int s_census(lua_State *L) {
-  lsl_swarm *S = lsl_swarm_enter(L, 1);
-  const char *state = luaL_optstring(L, 2, NULL);
-  lua_Integer k = luaL_optinteger(L, 3, 10);
-  luaL_argcheck(L, k >= 0 && k <= 100, 3, "at most 100");
-  uint32_t count[SL_DS_COUNT] = {0}, worst[100];
-  int emerg[100];
-  int64_t batt[100];
-  int n = 0;
-  for (uint32_t i = 0; i < S->sw.ndrones; i++) {
-    sl_drone *d = sl_swarm_drone(&S->sw, i);
-    if (d == NULL)
-      continue;
-    sl_drone_status st = seen(d);
-    count[st.state]++;
-    if (state != NULL && strcmp(sl_state_names[st.state], state) != 0)
-      continue;
-    int e = st.state == SL_DS_EMERGENCY;
-    int64_t b = st.battery_np;
-    /* the place of this drone among the worst so far (ids rise: a tie
-     * goes after) */
-    int at = n;
-    while (at > 0 &&
-           (e > emerg[at - 1] || (e == emerg[at - 1] && b < batt[at - 1])))
-      at--;
-    if (at >= k)
-      continue;
-    int last = n < k ? n : (int)k - 1;
-    for (int j = last; j > at; j--) {
-      worst[j] = worst[j - 1];
-      emerg[j] = emerg[j - 1];
-      batt[j] = batt[j - 1];
-    }
-    worst[at] = i;
-    emerg[at] = e;
-    batt[at] = b;
-    if (n < k)
-      n++;
-  }
-  lua_createtable(L, 0, SL_DS_COUNT);
-  for (int s = 0; s < SL_DS_COUNT; s++) {
-    lua_pushinteger(L, count[s]);
-    lua_setfield(L, -2, sl_state_names[s]);
-  }
-  lua_createtable(L, n, 0);
-  for (int j = 0; j < n; j++) {
-    lua_pushinteger(L, worst[j]);
-    lua_rawseti(L, -2, j + 1);
-  }
-  return 2;
-}
-
-/* swarm:_bounds() -> min x, min y, max x, max y of the drones that fly,
- * or nothing when none does: :map's area, in one C pass. */
-static int s_bounds(lua_State *L) {
-  lsl_swarm *S = lsl_swarm_enter(L, 1);
-  double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
-  for (uint32_t i = 0; i < S->sw.ndrones; i++) {
-    sl_drone *d = sl_swarm_drone(&S->sw, i);
-    if (d == NULL)
-      continue;
-    sl_vec3 p = seen(d).pos;
-    x0 = fmin(x0, p.x);
-    y0 = fmin(y0, p.y);
-    x1 = fmax(x1, p.x);
-    y1 = fmax(y1, p.y);
-  }
-  if (x0 > x1)
-    return 0;
-  lua_pushnumber(L, x0);
-  lua_pushnumber(L, y0);
-  lua_pushnumber(L, x1);
-  lua_pushnumber(L, y1);
-  return 4;
-}
-
-/* The cell of a coordinate v in [lo, hi] split into n cells (hi at the
- * last): as shorthand.lua's cell(), which places targets. */
-static int map_cell(double v, double lo, double hi, int n) {
-  if (!(hi > lo))
-    return 0;
-  double c = floor((v - lo) / (hi - lo) * n);
-  return !(c >= 0) ? 0 : c >= n ? n - 1 : (int)c; /* NaN: the first */
-}
-
-/* swarm:_map(cols, rows, x0, y0, x1, y1) -> `rows` strings of `cols`
- * characters, north (max y) first: '.' where no drone is, else the
- * letter of the most urgent state in the cell (n i m p r c e, by
- * sl_state order), upper case for more than one drone.  One C pass: no
- * per-drone Lua work at 100,000 drones; cols * rows is at most 1000 *
- * 200. */
-static int s_map(lua_State *L) {
-  lsl_swarm *S = lsl_swarm_enter(L, 1);
-  lua_Integer cols = luaL_checkinteger(L, 2), rows = luaL_checkinteger(L, 3);
-  luaL_argcheck(L, cols >= 1 && cols <= 1000, 2, "1 to 1000 columns");
-  luaL_argcheck(L, rows >= 1 && rows <= 200, 3, "1 to 200 rows");
-  double x0 = luaL_checknumber(L, 4), y0 = luaL_checknumber(L, 5);
-  double x1 = luaL_checknumber(L, 6), y1 = luaL_checknumber(L, 7);
-  /* urgency by state (INITIALIZING IDLE MOVING PATROLLING RETURNING
-   * CHARGING EMERGENCY) and its letter */
-  static const uint8_t rank[SL_DS_COUNT] = {2, 1, 5, 4, 6, 3, 7};
-  static const char letter[SL_DS_COUNT] = {'n', 'i', 'm', 'p', 'r', 'c', 'e'};
-  size_t ncell = (size_t)cols * (size_t)rows;
-  uint8_t *cell = lua_newuserdatauv(L, ncell * 2, 0); /* state+1, count */
-  memset(cell, 0, ncell * 2);
-  for (uint32_t i = 0; i < S->sw.ndrones; i++) {
-    sl_drone *d = sl_swarm_drone(&S->sw, i);
-    if (d == NULL)
-      continue;
-    sl_drone_status st = seen(d);
-    int c = map_cell(st.pos.x, x0, x1, (int)cols);
-    int r = (int)rows - 1 - map_cell(st.pos.y, y0, y1, (int)rows);
-    uint8_t *e = cell + 2 * ((size_t)r * (size_t)cols + (size_t)c);
-    if (e[0] == 0 || rank[st.state] > rank[e[0] - 1])
-      e[0] = (uint8_t)(st.state + 1);
-    if (e[1] < 2)
-      e[1]++;
-  }
-  lua_createtable(L, (int)rows, 0);
-  char line[1000];
-  for (lua_Integer r = 0; r < rows; r++) {
-    for (lua_Integer c = 0; c < cols; c++) {
-      const uint8_t *e = cell + 2 * ((size_t)r * (size_t)cols + (size_t)c);
-      char ch = e[0] == 0 ? '.' : letter[e[0] - 1];
-      line[c] = e[1] > 1 ? (char)toupper((unsigned char)ch) : ch;
-    }
-    lua_pushlstring(L, line, (size_t)cols);
-    lua_rawseti(L, -2, (lua_Integer)r + 1);
-  }
-  return 1;
-}
-
 static int s_count(lua_State *L) {
   lsl_swarm *S = lsl_checkswarm(L, 1);
   lua_pushinteger(L, S->sw.live);
@@ -1016,9 +874,6 @@ void lsl_drone_methods(lua_State *L, int methods) {
                                {"drones", s_drones},
                                {"count", s_count},
                                {"_select", s_select},
-                               {"_census", s_census},
-                               {"_bounds", s_bounds},
-                               {"_map", s_map},
                                {"_handle", s_handle},
                                {"create_mission", s_create_mission},
                                {"cancel_mission", s_cancel_mission},

@@ -78,8 +78,8 @@ void sl__drone_set_state(sl_swarm *sw, sl_drone *d, int state,
 }
 
 void sl__drone_publish(sl_swarm *sw, sl_drone *d) {
-  sl_drone_status st = {sl__swarm_now(sw), d->pos,    d->vel,     d->battery_np,
-                        d->state,          d->reason, d->mission, d->goal};
+  sl_drone_status st = {sl__swarm_now(sw), d->pos,    d->vel,    d->battery_np,
+                        d->state,          d->reason, d->mission};
   sl_watch_send(&d->status, &st);
   d->last_report = st.t;
   sl_grid_set(&sw->dgrid, d->id, d->pos.x, d->pos.y);

@@ -73,7 +73,6 @@ typedef struct sl_drone_status {
   uint8_t state;
   const char *reason; /* static, or interned in the swarm */
   int32_t mission;    /* mission index, or -1 */
-  sl_vec3 goal;       /* where it flies when moving or returning */
 } sl_drone_status;
 
 /* Nano-percent (1e-9 %), the battery's exact unit: 100 % is 100e9. */

@@ -54,38 +54,6 @@ TEST(statements_shorthand_errors_and_ctrl_d) {
   unlink(hist_path);
 }
 
-/* :status opens with its summary and aligned rows; :map draws the three
- * drones the CLI spawns ((0, 0), (50, 0), (100, 0), idle) on one row of
- * the width asked, the legend under it. */
-TEST(status_summary_and_map_at_the_prompt) {
-  static term t;
-  REQUIRE(start(&t, tmp_path("views_history")) == 0);
-  CHECK(expect(&t, "> ", 10000));
-  int idle = 0; /* the drones leave `initializing` a moment after start */
-  for (int i = 0; i < 50 && !idle; i++) {
-    type(&t, ":status\r");
-    idle = expect(&t, "\r\n3 drones: 3 idle; missions: none; alert normal\r\n",
-                  200);
-  }
-  REQUIRE(idle);
-  CHECK(expect(&t,
-               "DRONE         STATE         BATT  POSITION                "
-               "        REASON              DESTINATION\r\n"
-               "drone 0       idle          100%  (0.0, 0.0, 0.0)         "
-               "        initialized         -\r\n",
-               5000));
-  type(&t, ":map 12\r");
-  CHECK(expect(&t,
-               "\r\nmap: x 0 to 100 m, y 0 to 0 m, north up; a cell 10.0 x "
-               "0.0 m\r\n+----------+\r\n|i....i...i|\r\n+----------+\r\n"
-               "drones: i idle  m moving  p patrolling  r returning  c "
-               "charging  e emergency\r\n",
-               5000));
-  type(&t, "\x04");
-  CHECK(expect(&t, "Swarm shutdown complete", 10000));
-  CHECK_INT(finish(&t), 0);
-}
-
 TEST(tab_completion_and_ctrl_c) {
   static term t;
   REQUIRE(start(&t, tmp_path("history")) == 0);

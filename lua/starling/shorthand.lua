@@ -4,7 +4,7 @@
 --   :rtb all                    :stop 4
 --   :status [idle]              :formation circle 0-5 0 0 [40] [30]
 --   :mission 0 0 200 200 [30] [1]   :target 10 20 high
---   :missions   :targets   :alert   :map [80]
+--   :missions   :targets   :alert
 --   :speed 10   :pause   :resume   :watch 3 | off   :help   :quit
 --
 -- Selectors: 3, 1-5, 1,4,7 (ranges may be listed too), all, or a state
@@ -62,8 +62,6 @@ local RANGE = {
   size = { function(v) return v > 0 and v <= COORD_MAX end, "a radius or spacing in (0, 1e9] m" },
   laps = { function(v) return math.tointeger(v) ~= nil and v >= 0 and v <= 1000000 end,
     "a number of laps (0 patrols until cancelled)" },
-  width = { function(v) return math.tointeger(v) ~= nil and v >= 12 and v <= 1000 end,
-    "a width of 12 to 1000 characters" },
 }
 
 --- M.HINTS: what an operator can do about a refusal, by error code (the
@@ -93,19 +91,13 @@ local COMMANDS = {
     { "altitude", "num", true, "coord" }, help = ":patrol SEL X0 Y0 X1 Y1 [ALT]  patrol an area (ALT 30)" },
   rtb = { { "sel", "sel" }, help = ":rtb SEL                 return to base" },
   stop = { { "sel", "sel" }, help = ":stop SEL                emergency stop (hold position)" },
-  status = { { "sel", "sel", true }, help = ":status [SEL]            a summary (drones by state, missions by status, alert), then a row per drone:\n"
-    .. "                         state, battery, position, reason, destination (goal or mission); past 50,\n"
-    .. "                         the first 10 and the 10 worst (emergency, then lowest battery) unless SEL\n"
-    .. "                         is all or names drones" },
+  status = { { "sel", "sel", true }, help = ":status [SEL]            one line per drone (all)" },
   formation = { { "kind", "kind" }, { "sel", "sel" }, { "x", "num", false, "coord" },
     { "y", "num", false, "coord" }, { "size", "num", true, "size" }, { "altitude", "num", true, "coord" },
     help = ":formation KIND SEL X Y [R] [ALT]  a team of SEL in formation at (X, Y, ALT 30); R: radius or spacing" },
   missions = { help = ":missions                a table of missions: id, status, drone, laps done/laps, area" },
   targets = { help = ":targets                 a table of targets: id, position, threat, detected or lost" },
   alert = { help = ":alert                   the alert level and the detected targets by threat" },
-  map = { { "width", "num", true, "width" },
-    help = ":map [WIDTH]             an ASCII map of the drones (a state letter) and targets (threat 1-4),\n"
-      .. "                         WIDTH characters wide (80), north up, the legend under it" },
   mission = { { "x0", "num", false, "coord" }, { "y0", "num", false, "coord" }, { "x1", "num", false, "coord" },
     { "y1", "num", false, "coord" }, { "altitude", "num", true, "coord" }, { "laps", "num", true, "laps" },
     help = ":mission X0 Y0 X1 Y1 [ALT] [LAPS]  a mission over an area (ALT 30, LAPS 1; 0: until cancelled)" },
@@ -118,7 +110,7 @@ local COMMANDS = {
   help = { { "topic", "topic", true }, help = ":help [COMMAND]          this text" },
   quit = { help = ":quit                    shut the swarm down and leave" },
 }
-local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert", "map",
+local ORDER = { "goto", "patrol", "rtb", "stop", "status", "formation", "missions", "targets", "alert",
                 "mission", "target", "speed", "pause", "resume", "watch", "help", "quit" }
 
 local Failure = {}
@@ -205,52 +197,6 @@ local function status_line(d)
   local p = st.position
   return ("drone %d %-12s battery %3d%% at (%.1f, %.1f, %.1f)%s"):format(st.id, st.state, st.battery,
     p.x, p.y, p.z, st.mission and (" mission " .. st.mission:sub(1, 8)) or "")
-end
-
--- :status's rows: id, state, battery, position, why it is in its state,
--- and where it goes (the goal of a moving or returning drone, or its
--- mission); the columns line up up to ids of 6 digits and positions of
--- 30 characters.
-local STATUS_ROW = "drone %-6s  %-12s  %4s  %-30s  %-18s  %s"
-local STATUS_HEAD = ("%-12s  %-12s  %4s  %-30s  %-18s  %s"):format("DRONE", "STATE", "BATT", "POSITION",
-  "REASON", "DESTINATION")
-
-local function vec(p) return ("(%.1f, %.1f, %.1f)"):format(p.x, p.y, p.z) end
-
-local function status_row(d)
-  local st, err = d:status()
-  if not st then return ("drone %d: %s"):format(d.id, err) end
-  local dest = st.goal and vec(st.goal) or (st.mission and "mission " .. st.mission:sub(1, 8)) or "-"
-  return (STATUS_ROW:format(st.id, st.state, st.battery .. "%", vec(st.position), st.reason or "-", dest)
-    :gsub(" +$", ""))
-end
-
--- :status without a selector that names drones shows, past this many, the
--- summary, the first M.STATUS_SHOWN rows and the M.STATUS_SHOWN worst.
-M.STATUS_BRIEF = 50
-M.STATUS_SHOWN = 10
-
-local MISSION_STATUS = { "pending", "assigned", "completed", "cancelled", "failed" }
-
---- M.summary(swarm, census) -> one line: the drones by state (those in
--- none left out), the missions by status, the alert level.  census:
--- swarm:_census()'s counts (taken now when nil).
-function M.summary(swarm, census)
-  census = census or swarm:_census()
-  local total, parts = 0, {}
-  for _, s in ipairs(core.names.state) do
-    local k = census[s] or 0
-    total = total + k
-    if k > 0 then parts[#parts + 1] = ("%d %s"):format(k, s) end
-  end
-  local by, ms = {}, {}
-  for _, m in ipairs(swarm:missions()) do by[m.status] = (by[m.status] or 0) + 1 end
-  for _, s in ipairs(MISSION_STATUS) do
-    if by[s] then ms[#ms + 1] = ("%d %s"):format(by[s], s) end
-  end
-  return ("%d drone%s: %s; missions: %s; alert %s"):format(total, total == 1 and "" or "s",
-    #parts > 0 and table.concat(parts, ", ") or "none", #ms > 0 and table.concat(ms, ", ") or "none",
-    swarm:alert_level())
 end
 
 -- Commands, listings and answers go a slice of this many drones (or
@@ -354,8 +300,6 @@ function M.execute(swarm, cmd, line, state)
     end
   elseif n == "mission" or n == "target" or n == "missions" or n == "targets" or n == "alert" then
     return M[n](swarm, cmd)
-  elseif n == "map" then
-    return M.map(swarm, cmd, state)
   elseif n == "watch" then
     if state.watch then state.watch:cancel(); state.watch = nil end
     if cmd.id == "off" then return "watch off" end
@@ -371,24 +315,12 @@ function M.execute(swarm, cmd, line, state)
   local drones = select(swarm, cmd.sel, line, cmd.pos.sel) -- ids
   if n == "status" then
     if #drones == 0 then return "no drone" end
-    local census, worst = swarm:_census(cmd.sel and cmd.sel.state, M.STATUS_SHOWN)
-    local head = M.summary(swarm, census) .. "\n" .. STATUS_HEAD
-    local row = function(id) return status_row(swarm:_handle(id)) end
-    if not (cmd.sel and (cmd.sel.all or cmd.sel.list)) and #drones > M.STATUS_BRIEF then
-      local lines = { head }
-      for k = 1, M.STATUS_SHOWN do lines[#lines + 1] = row(drones[k]) end
-      lines[#lines + 1] = ("... %d more (:status all lists them); the %d worst:"):format(
-        #drones - M.STATUS_SHOWN, #worst)
-      for _, id in ipairs(worst) do lines[#lines + 1] = row(id) end
-      return table.concat(lines, "\n")
-    end
     local i = 0
     local function more()
       if i >= #drones then return nil end
       local lines = {}
-      if i == 0 then lines[1] = head end
       for k = i + 1, math.min(i + M.STATUS_SLICE, #drones) do
-        lines[#lines + 1] = row(drones[k])
+        lines[#lines + 1] = status_line(swarm:_handle(drones[k]))
       end
       i = i + M.STATUS_SLICE
       return table.concat(lines, "\n")
@@ -517,77 +449,6 @@ end
 function M.target(swarm, cmd)
   local id = swarm:add_target{ position = { x = cmd.x, y = cmd.y, z = 0 }, threat = cmd.threat }
   return ("target %d (%s) at (%g, %g)"):format(id, cmd.threat, cmd.x, cmd.y)
-end
-
--- :map's width when none is given and the session knows none
--- (state.columns: a session that knows its terminal's width sets it), and
--- its height at most, in rows.
-M.MAP_WIDTH = 80
-M.MAP_ROWS = 40
-
-M.MAP_LEGEND = {
-  "drones: i idle  m moving  p patrolling  r returning  c charging  e emergency",
-  "        n initializing; capital: more than one drone in the cell",
-  "targets by threat: 1 low  2 medium  3 high  4 critical (over drones)",
-}
-
--- The cell of v in [lo, hi] split into n cells, as swarm:_map places
--- drones (the same arithmetic, so a target and a drone at one point
--- share a cell).
-local function cell(v, lo, hi, n)
-  if not (hi > lo) then return 0 end
-  local c = math.floor((v - lo) / (hi - lo) * n)
-  if not (c >= 0) then return 0 end
-  return c >= n and n - 1 or c
-end
-
---- :map: the area of the drones and the targets not lost, fitted to the
--- width (border included) and about as tall as it is wide in metres (a
--- character is about twice as tall as wide; at most M.MAP_ROWS rows),
--- north up: drones by swarm:_map (C, one pass), then targets by threat
--- (the highest in a cell) over them, then the legend.
-function M.map(swarm, cmd, state)
-  local width = math.tointeger(cmd.width) or math.tointeger(state.columns) or M.MAP_WIDTH
-  width = math.max(12, math.min(1000, width))
-  local cols = width - 2
-  local x0, y0, x1, y1 = swarm:_bounds()
-  local rank = {}
-  for i, t in ipairs(core.names.threat) do rank[t] = i end
-  local targets = {}
-  for _, t in ipairs(swarm:targets()) do
-    if not t.lost then
-      local p = t.position
-      targets[#targets + 1] = t
-      x0, y0 = math.min(x0 or p.x, p.x), math.min(y0 or p.y, p.y)
-      x1, y1 = math.max(x1 or p.x, p.x), math.max(y1 or p.y, p.y)
-    end
-  end
-  if x0 == nil then return "no drone and no target to map" end
-  local dx, dy = x1 - x0, y1 - y0
-  local rows = 1
-  if dy > 0 then
-    rows = dx > 0 and math.max(1, math.min(M.MAP_ROWS, math.ceil(cols * dy / dx / 2))) or M.MAP_ROWS
-  end
-  local grid = swarm:_map(cols, rows, x0, y0, x1, y1)
-  local best = {} -- row -> col -> threat rank
-  for _, t in ipairs(targets) do
-    local p = t.position
-    local c, r = cell(p.x, x0, x1, cols) + 1, rows - cell(p.y, y0, y1, rows)
-    best[r] = best[r] or {}
-    best[r][c] = math.max(best[r][c] or 0, rank[t.threat])
-  end
-  for r, cs in pairs(best) do
-    local line = grid[r]
-    for c, k in pairs(cs) do line = line:sub(1, c - 1) .. k .. line:sub(c + 1) end
-    grid[r] = line
-  end
-  local border = "+" .. ("-"):rep(cols) .. "+"
-  local lines = { ("map: x %g to %g m, y %g to %g m, north up; a cell %.1f x %.1f m"):format(x0, x1, y0, y1,
-    dx / cols, dy / rows), border }
-  for r = 1, rows do lines[#lines + 1] = "|" .. grid[r] .. "|" end
-  lines[#lines + 1] = border
-  for _, l in ipairs(M.MAP_LEGEND) do lines[#lines + 1] = l end
-  return table.concat(lines, "\n")
 end
 
 --- Names for Tab completion after ':'.
