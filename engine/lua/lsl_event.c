@@ -150,8 +150,7 @@ struct lsl_onh {
 };
 
 static int handler_wants(const lsl_onh *h, const sl_event *ev) {
-  return h->sub != NULL && (h->type < 0 || h->type == ev->type) &&
-         (h->pred == NULL || sl_pred_event(h->pred, ev));
+  return h->sub != NULL && sl_event_matches(h->type, h->pred, ev);
 }
 
 /* The dispatcher's pattern: the union of its live handlers'. */

@@ -52,8 +52,7 @@ void sl_bus_free(sl_bus *b) {
 }
 
 int sl_bus_sub_matches(const sl_bus_sub *s, const sl_event *ev) {
-  return (s->type < 0 || s->type == ev->type) &&
-         (s->pred == NULL || sl_pred_event(s->pred, ev));
+  return sl_event_matches(s->type, s->pred, ev);
 }
 
 static int wants(const sl_bus_sub *s, const sl_event *ev) {

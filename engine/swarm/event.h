@@ -8,6 +8,7 @@
 #ifndef SL_EVENT_H
 #define SL_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SL_EVENT_TYPES(X)                                                      \
@@ -91,6 +92,15 @@ int sl_event_copy(sl_event *dst, const sl_event *src);
  * field_names(i): the known paths, i from 0 until NULL. */
 struct sl_pred;
 int sl_pred_event(struct sl_pred *p, const sl_event *ev);
+/* A pattern: events of `type` (-1: any type) that also pass `pred` (NULL:
+ * all).  1 when ev matches it, else 0.  The bus's subscriptions and the
+ * swarm:on handlers both match with this (inline: it runs per event
+ * published, for each subscription). */
+static inline int sl_event_matches(int type, struct sl_pred *pred,
+                                   const sl_event *ev) {
+  return (type < 0 || type == ev->type) &&
+         (pred == NULL || sl_pred_event(pred, ev));
+}
 int sl_event_has_field(int type, const char *path);
 /* The i-th field an event condition may name (NULL past the last); *is_str
  * says whether it holds a name or a number. */
